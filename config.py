@@ -1,0 +1,74 @@
+"""Configuration classes. ``create_app`` takes one of them (or a mapping of overrides).
+
+Development runs on a SQLite file in ``instance/``; production reads ``DATABASE_URL`` and
+``SECRET_KEY`` from the environment and refuses to start without them.
+"""
+
+import os
+from pathlib import Path
+
+BASE_DIR = Path(__file__).resolve().parent
+INSTANCE_DIR = BASE_DIR / "instance"
+
+
+def _database_url(url: str) -> str:
+    # Accept the common postgres:// and postgresql:// forms and use psycopg 3 for them.
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix) :]
+    return url
+
+
+class Config:
+    """Settings shared by every environment, with safe defaults for development."""
+
+    SECRET_KEY = os.environ.get("SECRET_KEY")  # development: made and kept in instance/ when unset
+    SQLALCHEMY_DATABASE_URI = _database_url(
+        os.environ.get("DATABASE_URL", f"sqlite:///{INSTANCE_DIR / 'tracker.sqlite'}")
+    )
+    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+
+    # The province whose communes are loaded and whose clock counts days and months.
+    PROVINCE_CODE = int(os.environ.get("PROVINCE_CODE", "11"))  # Điện Biên
+    PROVINCE_TIMEZONE = "Asia/Ho_Chi_Minh"
+    # Days from the local day a concern is raised to its due date, by priority.
+    DUE_DAYS = {"urgent": 1, "high": 7, "normal": 30}
+
+    LANGUAGES = ("vi", "en")
+    BABEL_DEFAULT_LOCALE = "vi"
+    BABEL_DEFAULT_TIMEZONE = "Asia/Ho_Chi_Minh"
+    BABEL_TRANSLATION_DIRECTORIES = str(BASE_DIR / "translations")
+
+    PAGE_SIZE = 20
+    MAX_CONCERNS_PER_VISIT = 20
+    WTF_CSRF_TIME_LIMIT = None  # a form opened in a village may be sent hours later
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    REMEMBER_COOKIE_HTTPONLY = True
+    REMEMBER_COOKIE_SAMESITE = "Lax"
+
+
+class DevelopmentConfig(Config):
+    DEBUG = False
+
+
+class TestConfig(Config):
+    TESTING = True
+    SECRET_KEY = "test-secret-key"
+    WTF_CSRF_ENABLED = False
+    SQLALCHEMY_DATABASE_URI = "sqlite://"
+
+
+class ProductionConfig(Config):
+    SESSION_COOKIE_SECURE = True
+    REMEMBER_COOKIE_SECURE = True
+
+    @classmethod
+    def check(cls) -> None:
+        """Refuse to start without the settings production cannot guess."""
+        missing = [name for name in ("SECRET_KEY", "DATABASE_URL") if not os.environ.get(name)]
+        if missing:
+            raise RuntimeError(f"Production needs these environment variables: {', '.join(missing)}")
+
+
+CONFIGS = {"development": DevelopmentConfig, "production": ProductionConfig, "test": TestConfig}

@@ -1,0 +1,132 @@
+// Small enhancements for the server-rendered pages. Every form works without this file.
+(function () {
+  "use strict";
+
+  // Same folding as tracker/textsearch.py: no accents, đ as d, lower case, single spaces.
+  function fold(text) {
+    return (text || "").replace(/[đĐ]/g, "d").normalize("NFD").replace(/[\u0300-\u036f]/g, "")
+      .toLowerCase().replace(/\s+/g, " ").trim();
+  }
+
+  // crypto.randomUUID needs a secure context; a phone on the office network may use plain http.
+  function uuid4() {
+    if (window.crypto && crypto.randomUUID) { return crypto.randomUUID(); }
+    var b = crypto.getRandomValues(new Uint8Array(16));
+    b[6] = (b[6] & 0x0f) | 0x40; b[8] = (b[8] & 0x3f) | 0x80;
+    var h = Array.prototype.map.call(b, function (x) { return (x + 256).toString(16).slice(1); }).join("");
+    return h.slice(0, 8) + "-" + h.slice(8, 12) + "-" + h.slice(12, 16) + "-" + h.slice(16, 20) + "-" + h.slice(20);
+  }
+
+  function show(selector, root) {
+    (root || document).querySelectorAll(selector).forEach(function (el) { el.hidden = false; });
+  }
+
+  // The village picker: typing filters the list, accents optional.
+  function villageSearch() {
+    var input = document.getElementById("village-search");
+    var select = document.getElementById("village_id");
+    if (!input || !select) { return; }
+    var all = Array.prototype.map.call(select.querySelectorAll("option"), function (o) {
+      return { value: o.value, text: o.textContent, group: o.parentNode.tagName === "OPTGROUP" ? o.parentNode.label : null,
+               folded: fold(o.textContent + " " + (o.parentNode.label || "")) };
+    });
+    var count = document.getElementById("village-search-count");
+    input.addEventListener("input", function () {
+      var q = fold(input.value);
+      var current = select.value;
+      var matches = all.filter(function (o) { return !q || o.folded.indexOf(q) !== -1; });
+      select.textContent = "";
+      var groups = {};
+      matches.forEach(function (o) {
+        var opt = new Option(o.text, o.value);
+        if (o.group) {
+          if (!groups[o.group]) { groups[o.group] = document.createElement("optgroup"); groups[o.group].label = o.group; select.appendChild(groups[o.group]); }
+          groups[o.group].appendChild(opt);
+        } else { select.appendChild(opt); }
+      });
+      var keep = matches.some(function (o) { return o.value === current; });
+      select.value = keep ? current : (matches.length ? matches[0].value : "");
+      if (count) { count.textContent = q ? count.dataset.template.replace("%d", matches.length) : ""; }
+    });
+  }
+
+  // "Use my location" fills the GPS fields.
+  function locationButton() {
+    var button = document.getElementById("use-location");
+    if (!button || !navigator.geolocation) { return; }
+    button.hidden = false;
+    var status = document.getElementById("location-status");
+    button.addEventListener("click", function () {
+      status.textContent = button.dataset.waiting;
+      navigator.geolocation.getCurrentPosition(function (pos) {
+        document.getElementById("latitude").value = pos.coords.latitude.toFixed(6);
+        document.getElementById("longitude").value = pos.coords.longitude.toFixed(6);
+        var acc = document.getElementById("gps_accuracy_m");
+        if (acc) { acc.value = Math.round(pos.coords.accuracy); }
+        status.textContent = button.dataset.done.replace("%d", Math.round(pos.coords.accuracy));
+      }, function () {
+        status.textContent = button.dataset.failed;
+      }, { enableHighAccuracy: true, timeout: 20000, maximumAge: 60000 });
+    });
+  }
+
+  // Adding and removing concerns without a round trip to the server.
+  function concernEntries() {
+    var container = document.getElementById("concerns");
+    var add = document.getElementById("add-concern");
+    if (!container || !add) { return; }
+    var max = 20;
+    function renumber() {
+      container.querySelectorAll("fieldset.concern").forEach(function (fs, i) {
+        fs.dataset.index = i;
+        var legend = fs.querySelector("legend");
+        legend.textContent = container.dataset.legend.replace("%d", i + 1);
+        fs.querySelectorAll("[name],[id],[for],[aria-describedby]").forEach(function (el) {
+          ["name", "id", "for", "aria-describedby"].forEach(function (attr) {
+            var v = el.getAttribute(attr);
+            if (v) { el.setAttribute(attr, v.replace(/concerns-\d+-/g, "concerns-" + i + "-")); }
+          });
+        });
+      });
+    }
+    add.addEventListener("click", function (event) {
+      var entries = container.querySelectorAll("fieldset.concern");
+      if (entries.length >= max) { return; }
+      event.preventDefault();
+      var copy = entries[entries.length - 1].cloneNode(true);
+      copy.querySelectorAll(".error").forEach(function (el) { el.remove(); });
+      copy.querySelectorAll(".has-error").forEach(function (el) { el.classList.remove("has-error"); });
+      copy.querySelectorAll("input, textarea").forEach(function (el) {
+        el.removeAttribute("aria-invalid");
+        if (el.type === "hidden") { el.value = uuid4(); } else { el.value = ""; }
+      });
+      copy.querySelectorAll("select").forEach(function (el) { el.selectedIndex = 0; el.removeAttribute("aria-invalid"); });
+      container.appendChild(copy);
+      renumber();
+      copy.querySelector("input:not([type=hidden])").focus();
+    });
+    container.addEventListener("click", function (event) {
+      if (!event.target.classList.contains("remove-concern")) { return; }
+      var entries = container.querySelectorAll("fieldset.concern");
+      var fs = event.target.closest("fieldset.concern");
+      if (entries.length > 1) { fs.remove(); renumber(); add.focus(); }
+      else { fs.querySelectorAll("input:not([type=hidden]), textarea").forEach(function (el) { el.value = ""; }); }
+    });
+  }
+
+  // Bring the first field with an error into view, for keyboards and screen readers too.
+  function focusFirstError() {
+    var invalid = document.querySelector("[aria-invalid=true]");
+    if (invalid) { invalid.focus(); }
+  }
+
+  document.addEventListener("DOMContentLoaded", function () {
+    show(".js-only");
+    var button = document.getElementById("use-location");
+    if (button && !navigator.geolocation) { button.hidden = true; }
+    villageSearch();
+    locationButton();
+    concernEntries();
+    focusFirstError();
+  });
+})();

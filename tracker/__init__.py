@@ -1,0 +1,101 @@
+"""The commune field-visit and concern tracker."""
+
+import os
+import secrets
+from collections.abc import Mapping
+
+from flask import Flask
+
+from config import CONFIGS, INSTANCE_DIR
+
+
+def create_app(config: type | Mapping | None = None) -> Flask:
+    """Make the application.
+
+    :param config: a config class from ``config.py``, or a mapping of settings laid over the
+        development defaults; by default the class named by ``TRACKER_CONFIG`` (``development``).
+    """
+    app = Flask(
+        __name__,
+        instance_path=str(INSTANCE_DIR),
+        template_folder="../templates",
+        static_folder="../static",
+    )
+    configure(app, config)
+    register_extensions(app)
+    register_blueprints(app)
+    register_errorhandlers(app)
+    register_template_helpers(app)
+    register_commands(app)
+    return app
+
+
+def configure(app: Flask, config: type | Mapping | None) -> None:
+    if config is None:
+        config = CONFIGS[os.environ.get("TRACKER_CONFIG", "development")]
+    if isinstance(config, Mapping):
+        app.config.from_object(CONFIGS["development"])
+        app.config.from_mapping(config)
+    else:
+        if hasattr(config, "check"):
+            config.check()
+        app.config.from_object(config)
+    os.makedirs(app.instance_path, exist_ok=True)
+    if not app.config.get("SECRET_KEY"):
+        app.config["SECRET_KEY"] = _instance_secret_key(app.instance_path)
+
+
+def _instance_secret_key(instance_path: str) -> str:
+    """A development secret kept in ``instance/secret_key``, so sessions survive a restart."""
+    path = os.path.join(instance_path, "secret_key")
+    if not os.path.exists(path):
+        with open(path, "w", encoding="utf-8") as f:
+            f.write(secrets.token_hex(32))
+    with open(path, encoding="utf-8") as f:
+        return f.read().strip()
+
+
+def register_extensions(app: Flask) -> None:
+    from . import i18n
+    from .auth.session import load_user
+    from .extensions import babel, csrf, db, login_manager, migrate
+
+    db.init_app(app)
+    migrate.init_app(app, db, render_as_batch=True, directory=os.path.join(app.root_path, "..", "migrations"))
+    csrf.init_app(app)
+    babel.init_app(app, locale_selector=i18n.select_locale, timezone_selector=i18n.select_timezone)
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = i18n.LOGIN_MESSAGE
+    login_manager.login_message_category = "info"
+    login_manager.user_loader(load_user)
+
+
+def register_blueprints(app: Flask) -> None:
+    from .auth.routes import bp as auth_bp
+    from .concerns.routes import bp as concerns_bp
+    from .i18n import bp as i18n_bp
+    from .visits.routes import bp as visits_bp
+
+    app.register_blueprint(auth_bp)
+    app.register_blueprint(visits_bp)
+    app.register_blueprint(concerns_bp)
+    app.register_blueprint(i18n_bp)
+
+
+def register_errorhandlers(app: Flask) -> None:
+    from .errors import register
+
+    register(app)
+
+
+def register_template_helpers(app: Flask) -> None:
+    from .i18n import register_filters
+
+    register_filters(app)
+
+
+def register_commands(app: Flask) -> None:
+    from .cli import register
+
+    register(app)

@@ -1,0 +1,39 @@
+"""Who is signed in, and the sign-in rules."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+from ..extensions import db
+from ..localtime import utcnow
+from ..models import User
+from ..passwords import DUMMY_HASH, hash_password, needs_rehash, verify_password
+
+
+def load_user(token: str) -> User | None:
+    """The active user a session token names, or None if it is stale, malformed or the user inactive."""
+    user_id, _, version = token.partition(":")
+    if not (user_id.isdigit() and version.isdigit()):
+        return None
+    user = db.session.get(User, int(user_id))
+    if user is None or not user.active or user.session_version != int(version):
+        return None
+    return user
+
+
+def authenticate(username: str, password: str) -> User | None:
+    """The active user with this username and password, or None.
+
+    An unknown username costs the same hashing time as a wrong password, and both answer None. A hash
+    made with old parameters is remade (the caller commits).
+    """
+    user = db.session.scalar(sa.select(User).where(User.username == username.strip().lower()))
+    if user is None:
+        verify_password(DUMMY_HASH, password)
+        return None
+    if not verify_password(user.password_hash, password) or not user.active:
+        return None
+    if needs_rehash(user.password_hash):
+        user.password_hash = hash_password(password)
+    user.last_login_at = utcnow()
+    return user

@@ -1,0 +1,86 @@
+"""Flask commands: load the register and the demo, create users."""
+
+import click
+import sqlalchemy as sa
+from flask import Flask, current_app
+
+from .extensions import db
+from .models import ROLES, Commune, User
+from .passwords import hash_password
+
+
+def register(app: Flask) -> None:
+    app.cli.add_command(load_communes_command)
+    app.cli.add_command(load_demo_command)
+    app.cli.add_command(create_user_command)
+
+
+@click.command("load-communes")
+@click.option(
+    "--province",
+    "province_code",
+    type=int,
+    default=None,
+    help="Official province code (default: PROVINCE_CODE, 11 = Điện Biên).",
+)
+def load_communes_command(province_code: int | None) -> None:
+    """Load the province's communes and wards from the official register, and the default categories."""
+    from .places import ensure_default_categories, load_communes
+
+    code = province_code or current_app.config["PROVINCE_CODE"]
+    try:
+        added, updated = load_communes(code)
+    except ValueError as error:
+        raise click.ClickException(f"No province with code {code}.") from error
+    categories = ensure_default_categories()
+    click.echo(f"Communes: {added} added, {updated} updated. Categories: {categories} added.")
+
+
+@click.command("load-demo")
+def load_demo_command() -> None:
+    """Load the demo villages, users, visits and concerns (idempotent)."""
+    from .demo import load_demo
+
+    try:
+        added = load_demo()
+    except LookupError as error:
+        raise click.ClickException(str(error)) from error
+    click.echo("Demo data: {villages} villages, {users} users, {visits} visits added.".format(**added))
+
+
+@click.command("create-user")
+@click.option("--username", required=True)
+@click.option("--name", "full_name", required=True, help="Full name, as shown to others.")
+@click.option("--role", type=click.Choice(list(ROLES)), required=True)
+@click.option(
+    "--commune",
+    "commune_code",
+    default=None,
+    help="Official code of the user's commune; none for province-wide supervisors and admins.",
+)
+@click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True)
+def create_user_command(username: str, full_name: str, role: str, commune_code: str | None, password: str) -> None:
+    """Create a user who can sign in."""
+    username = username.strip().lower()
+    if db.session.scalar(sa.select(User.id).where(User.username == username)):
+        raise click.ClickException(f"A user named {username!r} already exists.")
+    if len(password) < 12:
+        raise click.ClickException("The password must have at least 12 characters.")
+    commune = None
+    if commune_code:
+        commune = db.session.scalar(sa.select(Commune).where(Commune.code == commune_code.zfill(5)))
+        if commune is None:
+            raise click.ClickException(f"No commune with code {commune_code}. Run flask load-communes first?")
+    elif role == "official":
+        raise click.ClickException("An official needs a commune (--commune CODE).")
+    db.session.add(
+        User(
+            username=username,
+            full_name=full_name.strip(),
+            role=role,
+            commune=commune,
+            password_hash=hash_password(password),
+        )
+    )
+    db.session.commit()
+    click.echo(f"Created {role} {username}.")

@@ -1,0 +1,29 @@
+"""Error pages: one handler renders them all, in the user's language."""
+
+from flask import Flask, render_template
+from flask_babel import lazy_gettext as _l
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException
+
+MESSAGES = {
+    400: (_l("Bad request"), _l("The request could not be understood. Please go back and try again.")),
+    403: (_l("Not allowed"), _l("You do not have permission to do this.")),
+    404: (_l("Not found"), _l("There is nothing here, or you do not have access to it.")),
+    405: (_l("Not allowed"), _l("This address does not accept that kind of request.")),
+    413: (_l("Too large"), _l("What you sent is too large.")),
+    429: (_l("Too many requests"), _l("Please wait a moment and try again.")),
+    500: (_l("Something went wrong"), _l("The error has been recorded. Nothing you sent was half-saved.")),
+}
+
+
+def render_error(error: HTTPException):
+    code = error.code or 500
+    title, message = MESSAGES.get(code, (error.name, error.description))
+    if isinstance(error, CSRFError):
+        message = _l("The form had expired. Please send it again: what you typed is still in it.")
+    return render_template("errors/error.html", code=code, title=title, message=message), code
+
+
+def register(app: Flask) -> None:
+    # An unhandled exception reaches this handler as a 500; Flask-SQLAlchemy rolls the session back.
+    app.register_error_handler(HTTPException, render_error)

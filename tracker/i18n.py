@@ -1,0 +1,82 @@
+"""Language and formatting: which language a page speaks, and dates and numbers in it.
+
+The language comes from the signed-in user's saved preference, then the choice kept in the session, then
+the browser's ``Accept-Language``, then Vietnamese. Dates and times are shown in the province's time zone.
+"""
+
+from datetime import date, datetime
+
+from flask import Blueprint, Flask, current_app, redirect, request, session, url_for
+from flask_babel import format_date, format_datetime, format_decimal, format_timedelta, get_locale
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+
+from .extensions import db
+from .localtime import utcnow
+from .models import LANGUAGES
+
+LOGIN_MESSAGE = _l("Please sign in to continue.")
+
+bp = Blueprint("i18n", __name__)
+
+
+def select_locale() -> str:
+    if current_user and current_user.is_authenticated and current_user.language in LANGUAGES:
+        return current_user.language
+    if session.get("language") in LANGUAGES:
+        return session["language"]
+    return request.accept_languages.best_match(current_app.config["LANGUAGES"]) or "vi"
+
+
+def current_language() -> str:
+    """The language code of the current page ("vi" or "en")."""
+    locale = get_locale()
+    return locale.language if locale is not None else "vi"
+
+
+def select_timezone() -> str:
+    return current_app.config["PROVINCE_TIMEZONE"]
+
+
+@bp.post("/language")
+def set_language():
+    """Save the chosen language (for the user if signed in, else in the session) and go back."""
+    language = request.form.get("language")
+    if language in LANGUAGES:
+        session["language"] = language
+        if current_user.is_authenticated:
+            current_user.language = language
+            db.session.commit()
+    return redirect(_safe_next(request.form.get("next")) or url_for("visits.home"))
+
+
+def _safe_next(target: str | None) -> str | None:
+    """``target`` if it is a path on this site; never an address elsewhere."""
+    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
+        return target
+    return None
+
+
+def register_filters(app: Flask) -> None:
+    @app.template_filter("day")
+    def day_filter(value: date | datetime | None, fmt: str = "medium") -> str:
+        return format_date(value, fmt) if value else ""
+
+    @app.template_filter("moment")
+    def moment_filter(value: datetime | None, fmt: str = "short") -> str:
+        return format_datetime(value, fmt) if value else ""
+
+    @app.template_filter("ago")
+    def ago_filter(value: datetime | None) -> str:
+        """How long ago, in words ("3 ngày trước")."""
+        if not value:
+            return ""
+        return format_timedelta(value - utcnow(), add_direction=True, threshold=1.1)
+
+    @app.template_filter("number")
+    def number_filter(value) -> str:
+        return "" if value is None else format_decimal(value)
+
+    app.jinja_env.globals["LANGUAGES"] = LANGUAGES
+    app.jinja_env.globals["current_language"] = current_language
+    app.jinja_env.globals["safe_next"] = _safe_next
