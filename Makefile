@@ -1,0 +1,44 @@
+# The two commands of the README: `make run` and `make test`. Everything they need is set up here.
+PYTHON ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+export FLASK_APP := tracker
+
+.PHONY: run test lint translations setup clean
+
+# The virtual environment, remade whenever a requirements file changes.
+$(BIN)/.installed: requirements.txt requirements-dev.txt
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -r requirements-dev.txt
+	touch $@
+
+setup: $(BIN)/.installed translations
+
+translations: $(BIN)/.installed
+	$(BIN)/pybabel compile --use-fuzzy=false -d translations -f -q 2>/dev/null || $(BIN)/pybabel compile -d translations -q
+
+run: setup
+	$(BIN)/flask db upgrade
+	$(BIN)/flask load-communes
+	$(BIN)/flask load-demo
+	@echo
+	@echo "  The tracker is at http://127.0.0.1:5000  (stop it with Ctrl+C)"
+	@echo "  Demo sign-ins, all with the password dienbien-demo-2026:"
+	@echo "    official.bunglao      commune official, Búng Lao"
+	@echo "    official.quaito       commune official, Quài Tở"
+	@echo "    supervisor.bunglao    supervisor, Búng Lao"
+	@echo "    supervisor.province   supervisor, whole province"
+	@echo "    admin                 administrator"
+	@echo
+	$(BIN)/flask run --host 127.0.0.1 --port 5000
+
+lint: $(BIN)/.installed
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+test: setup lint
+	$(BIN)/pytest
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache test-artifacts

@@ -1,0 +1,189 @@
+"""Fixtures: an app per database, a client, a CLI runner, a sign-in helper and small factories.
+
+Every test that takes ``app`` runs once on SQLite and, when ``TEST_DATABASE_URL`` is set, once more on
+PostgreSQL. The schema is built once per database by the Alembic migrations (so the tests also prove the
+migrations build what the models describe); each test starts from empty tables and leaves them empty.
+"""
+
+import os
+from dataclasses import dataclass
+from types import SimpleNamespace
+
+import pytest
+import sqlalchemy as sa
+from flask_migrate import downgrade, upgrade
+
+from config import TestConfig, _database_url
+from tracker import create_app
+from tracker.concerns.logic import new_concern
+from tracker.extensions import db
+from tracker.models import Category, Commune, User, Village
+from tracker.passwords import hash_password
+from tracker.places import ensure_default_categories, load_communes
+
+PASSWORD = "correct-horse-battery"
+# Hashing with argon2 takes a while on purpose: hash the test password once, not per user.
+PASSWORD_HASH = hash_password(PASSWORD)
+
+DATABASES = ["sqlite"] + (["postgresql"] if os.environ.get("TEST_DATABASE_URL") else [])
+
+BUNG_LAO = "03301"
+QUAI_TO = "03295"
+
+
+def make_app(database_url: str):
+    class Config(TestConfig):
+        SQLALCHEMY_DATABASE_URI = database_url
+
+    return create_app(Config)
+
+
+def empty_all_tables() -> None:
+    for table in reversed(db.metadata.sorted_tables):
+        db.session.execute(table.delete())
+    db.session.commit()
+
+
+@pytest.fixture(scope="session", params=DATABASES)
+def database_url(request, tmp_path_factory):
+    """A database with the schema built by the migrations: a SQLite file, or TEST_DATABASE_URL."""
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.sqlite'}"
+    else:
+        url = _database_url(os.environ["TEST_DATABASE_URL"])
+    app = make_app(url)
+    with app.app_context():
+        # Start from nothing, whatever an earlier run left behind.
+        if sa.inspect(db.engine).has_table("alembic_version"):
+            downgrade(revision="base")
+        db.drop_all()
+        upgrade()
+        db.engine.dispose()
+    return url
+
+
+@pytest.fixture
+def app(database_url):
+    app = make_app(database_url)
+    with app.app_context():
+        load_communes(11)
+        ensure_default_categories()
+    yield app
+    with app.app_context():
+        db.session.remove()
+        empty_all_tables()
+        db.engine.dispose()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+class AuthActions:
+    def __init__(self, client):
+        self._client = client
+
+    def login(self, username: str, password: str = PASSWORD, follow_redirects: bool = False):
+        return self._client.post(
+            "/login", data={"username": username, "password": password}, follow_redirects=follow_redirects
+        )
+
+    def logout(self):
+        return self._client.post("/logout")
+
+
+@pytest.fixture
+def auth(client):
+    return AuthActions(client)
+
+
+# --- Factories ------------------------------------------------------------------------------------------
+
+
+@dataclass
+class Factory:
+    """Makes records inside the app's context and returns their ids (objects would outlive their session)."""
+
+    app: object
+
+    def commune_id(self, code: str) -> int:
+        with self.app.app_context():
+            return db.session.scalar(sa.select(Commune.id).where(Commune.code == code))
+
+    def category_id(self, code: str = "electricity") -> int:
+        with self.app.app_context():
+            return db.session.scalar(sa.select(Category.id).where(Category.code == code))
+
+    def village(self, name: str, commune_code: str = BUNG_LAO, **values) -> int:
+        with self.app.app_context():
+            commune = db.session.scalar(sa.select(Commune).where(Commune.code == commune_code))
+            village = Village(name=name, commune=commune, **values)
+            db.session.add(village)
+            db.session.commit()
+            return village.id
+
+    def user(self, username: str, role: str = "official", commune_code: str | None = BUNG_LAO, **values) -> int:
+        with self.app.app_context():
+            commune = (
+                db.session.scalar(sa.select(Commune).where(Commune.code == commune_code)) if commune_code else None
+            )
+            user = User(
+                username=username,
+                full_name=values.pop("full_name", username.replace(".", " ").title()),
+                role=role,
+                commune=commune,
+                password_hash=PASSWORD_HASH,
+                **values,
+            )
+            db.session.add(user)
+            db.session.commit()
+            return user.id
+
+    def concern(
+        self,
+        village_id: int,
+        author_id: int,
+        title: str = "Cuối bản chưa có điện",
+        category: str = "electricity",
+        **values,
+    ) -> int:
+        """A concern raised by ``author_id`` (through the same function the visit form uses)."""
+        with self.app.app_context():
+            concern = new_concern(
+                db.session.get(User, author_id),
+                db.session.get(Village, village_id),
+                db.session.scalar(sa.select(Category).where(Category.code == category)),
+                title,
+                **values,
+            )
+            db.session.commit()
+            return concern.id
+
+
+@pytest.fixture
+def factory(app):
+    return Factory(app)
+
+
+@pytest.fixture
+def world(factory):
+    """Two communes with villages and the five kinds of user of the demo."""
+    return SimpleNamespace(
+        hua_chan=factory.village("Hua Chăn", BUNG_LAO, former_commune="Ẳng Tở", households=96, distance_km=11.5),
+        hua_na=factory.village("Hua Nạ", BUNG_LAO),
+        hua_sa_a=factory.village("Hua Sa A", QUAI_TO, distance_km=12.4),
+        official_bl=factory.user("official.bunglao", "official", BUNG_LAO, full_name="Lò Văn Minh"),
+        colleague_bl=factory.user("colleague.bunglao", "official", BUNG_LAO, full_name="Cà Thị Lả"),
+        official_qt=factory.user("official.quaito", "official", QUAI_TO, full_name="Quàng Thị Hoa"),
+        supervisor_bl=factory.user("supervisor.bunglao", "supervisor", BUNG_LAO, full_name="Tòng Văn Hải"),
+        supervisor_province=factory.user("supervisor.province", "supervisor", None, full_name="Nguyễn Thị Lan"),
+        admin=factory.user("admin", "admin", None, full_name="Trần Quốc Bảo"),
+        electricity=factory.category_id("electricity"),
+        housing=factory.category_id("housing"),
+    )
