@@ -16,7 +16,7 @@ $(BIN)/.installed: requirements.txt requirements-dev.txt
 setup: $(BIN)/.installed translations
 
 translations: $(BIN)/.installed
-	$(BIN)/pybabel compile --use-fuzzy=false -d translations -f -q 2>/dev/null || $(BIN)/pybabel compile -d translations -q
+	$(BIN)/pybabel compile -d translations -q
 
 run: setup
 	$(BIN)/flask db upgrade
