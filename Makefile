@@ -1,5 +1,5 @@
 # The two commands of the README: `make run` and `make test`. Everything they need is set up here.
-PYTHON ?= python3.11
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
 export FLASK_APP := tracker

@@ -39,6 +39,7 @@ class Config:
     BABEL_DEFAULT_TIMEZONE = "Asia/Ho_Chi_Minh"
     BABEL_TRANSLATION_DIRECTORIES = str(BASE_DIR / "translations")
 
+    PASSWORD_HASH_PROFILE = "RFC_9106_LOW_MEMORY"  # argon2id, argon2-cffi's recommended parameters
     PAGE_SIZE = 20
     MAX_CONCERNS_PER_VISIT = 20
     WTF_CSRF_TIME_LIMIT = None  # a form opened in a village may be sent hours later
@@ -57,6 +58,7 @@ class TestConfig(Config):
     SECRET_KEY = "test-secret-key"
     WTF_CSRF_ENABLED = False
     SQLALCHEMY_DATABASE_URI = "sqlite://"
+    PASSWORD_HASH_PROFILE = "CHEAPEST"  # signing in is instant in tests; production uses the default
 
 
 class ProductionConfig(Config):

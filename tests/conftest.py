@@ -22,8 +22,9 @@ from tracker.passwords import hash_password
 from tracker.places import ensure_default_categories, load_communes
 
 PASSWORD = "correct-horse-battery"
-# Hashing with argon2 takes a while on purpose: hash the test password once, not per user.
-PASSWORD_HASH = hash_password(PASSWORD)
+# Hashing with argon2 takes a while on purpose: hash the test password once (as the tests' config does).
+with create_app(TestConfig).app_context():
+    PASSWORD_HASH = hash_password(PASSWORD)
 
 DATABASES = ["sqlite"] + (["postgresql"] if os.environ.get("TEST_DATABASE_URL") else [])
 

@@ -3,6 +3,7 @@
 import click
 import sqlalchemy as sa
 from flask import Flask, current_app
+from flask.cli import with_appcontext
 
 from .extensions import db
 from .models import ROLES, Commune, User
@@ -16,6 +17,7 @@ def register(app: Flask) -> None:
 
 
 @click.command("load-communes")
+@with_appcontext
 @click.option(
     "--province",
     "province_code",
@@ -37,6 +39,7 @@ def load_communes_command(province_code: int | None) -> None:
 
 
 @click.command("load-demo")
+@with_appcontext
 def load_demo_command() -> None:
     """Load the demo villages, users, visits and concerns (idempotent)."""
     from .demo import load_demo
@@ -49,6 +52,7 @@ def load_demo_command() -> None:
 
 
 @click.command("create-user")
+@with_appcontext
 @click.option("--username", required=True)
 @click.option("--name", "full_name", required=True, help="Full name, as shown to others.")
 @click.option("--role", type=click.Choice(list(ROLES)), required=True)

@@ -34,7 +34,6 @@ def allowed_transitions(concern: Concern) -> frozenset[str]:
 def record_created(concern: Concern, author: User, at: datetime | None = None) -> ConcernEvent:
     """Add the 'created' event of a new concern (public: it shows when the concern was raised)."""
     event = ConcernEvent(
-        concern=concern,
         author=author,
         kind="created",
         new_value=concern.status,
@@ -89,7 +88,6 @@ def change_status(
     if new_status == "duplicate":
         concern.duplicate_of = duplicate_of
     event = ConcernEvent(
-        concern=concern,
         author=actor,
         kind="status",
         old_value=old_status,

@@ -7,7 +7,7 @@ import sqlalchemy as sa
 from ..extensions import db
 from ..localtime import utcnow
 from ..models import User
-from ..passwords import DUMMY_HASH, hash_password, needs_rehash, verify_password
+from ..passwords import dummy_verify, hash_password, needs_rehash, verify_password
 
 
 def load_user(token: str) -> User | None:
@@ -29,7 +29,7 @@ def authenticate(username: str, password: str) -> User | None:
     """
     user = db.session.scalar(sa.select(User).where(User.username == username.strip().lower()))
     if user is None:
-        verify_password(DUMMY_HASH, password)
+        dummy_verify(password)
         return None
     if not verify_password(user.password_hash, password) or not user.active:
         return None

@@ -1,8 +1,8 @@
 from flask_babel import lazy_gettext as _l
 from wtforms import Form, SelectField, StringField
 
+from ..formutils import optional_int, select_choices
 from ..models import STATUSES
-from ..visits.forms import optional_int
 
 
 class ConcernFilterForm(Form):
@@ -11,7 +11,7 @@ class ConcernFilterForm(Form):
     q = StringField(_l("Search"))
     status = SelectField(
         _l("Status"),
-        choices=[("", _l("Any status")), ("open", _l("Open (not yet resolved)")), *list(STATUSES.items())],
+        choices=select_choices([("", _l("Any status")), ("open", _l("Open (not yet resolved)")), *STATUSES.items()]),
         default="",
         validate_choice=False,
     )

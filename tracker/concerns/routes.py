@@ -8,6 +8,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from ..extensions import db
+from ..formutils import select_choices
 from ..localtime import today
 from ..models import STATUSES, Category, ConcernEvent, Village
 from ..scoping import get_concern_or_404, visible_villages
@@ -22,8 +23,8 @@ def index():
     form = ConcernFilterForm(request.args)
     villages = db.session.scalars(visible_villages(current_user).order_by(Village.name_folded)).all()
     categories = db.session.scalars(sa.select(Category).order_by(Category.sort_order, Category.id)).all()
-    form.village.choices = [("", _l("Any village"))] + [(v.id, v.name) for v in villages]
-    form.category.choices = [("", _l("Any category"))] + [(c.id, c.name) for c in categories]
+    form.village.choices = select_choices([("", _l("Any village")), *((v.id, v.name) for v in villages)])
+    form.category.choices = select_choices([("", _l("Any category")), *((c.id, c.name) for c in categories)])
     filters = ConcernFilters(
         status=form.status.data if form.status.data in STATUSES or form.status.data == "open" else None,
         category_id=form.category.data,

@@ -18,6 +18,7 @@ from wtforms import (
 )
 from wtforms.validators import UUID, InputRequired, Length, NumberRange, Optional, ValidationError
 
+from ..formutils import choice_values, optional_int, select_choices
 from ..localtime import today
 from ..models import PRIORITIES, VISIT_KINDS
 
@@ -27,14 +28,6 @@ VIETNAM_LONGITUDE = (102.0, 118.0)
 
 NOT_A_NUMBER = _l("Enter a whole number.")
 NOT_A_CHOICE = _l("Choose one of the options.")
-
-
-def optional_int(value):
-    """Coerce a select's value to int; anything else becomes None, which the field's check refuses."""
-    try:
-        return None if value in (None, "") else int(value)
-    except (TypeError, ValueError):
-        return None
 
 
 class ConcernEntryForm(Form):
@@ -63,11 +56,14 @@ class ConcernEntryForm(Form):
         invalid_value_message=NOT_A_NUMBER,
     )
     priority = SelectField(
-        _l("Priority"), choices=list(PRIORITIES.items()), default="normal", invalid_choice_message=NOT_A_CHOICE
+        _l("Priority"),
+        choices=select_choices(PRIORITIES.items()),
+        default="normal",
+        invalid_choice_message=NOT_A_CHOICE,
     )
 
     def validate_category_id(self, field):
-        if field.data not in {value for value, _label in field.choices}:
+        if not self.is_blank() and field.data not in choice_values(field.choices):
             raise ValidationError(_l("Choose a category."))
 
     def is_blank(self) -> bool:
@@ -96,7 +92,7 @@ class VisitForm(FlaskForm):
     )
     kind = SelectField(
         _l("Kind of visit"),
-        choices=list(VISIT_KINDS.items()),
+        choices=select_choices(VISIT_KINDS.items()),
         default="dialogue",
         invalid_choice_message=NOT_A_CHOICE,
     )
@@ -138,12 +134,11 @@ class VisitForm(FlaskForm):
             entry.form.category_id.choices = self.category_choices
 
     def validate_village_id(self, field):
-        allowed = {value for value, _label in _flatten(field.choices)}
-        if field.data not in allowed:
+        if field.data not in choice_values(field.choices):
             raise ValidationError(_l("Choose the village you visited."))
 
     def validate_officials(self, field):
-        allowed = {value for value, _label in field.choices}
+        allowed = choice_values(field.choices)
         if any(value not in allowed for value in field.data or ()):
             raise ValidationError(_l("Choose officials from the list."))
 
@@ -159,12 +154,3 @@ class VisitForm(FlaskForm):
             and VIETNAM_LONGITUDE[0] <= (self.longitude.data or 0) <= VIETNAM_LONGITUDE[1]
         ):
             raise ValidationError(_l("This location is outside Vietnam."))
-
-
-def _flatten(choices):
-    """The (value, label) pairs of a select's choices, whether grouped (a dict) or not."""
-    if isinstance(choices, dict):
-        for group in choices.values():
-            yield from group
-    else:
-        yield from choices

@@ -8,8 +8,10 @@ from flask import Blueprint, current_app, flash, redirect, render_template, requ
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user
+from wtforms.fields.choices import SelectChoice
 
 from ..extensions import db
+from ..formutils import select_choices
 from ..localtime import today
 from ..models import Category, Concern, User, Village, Visit, visit_officials
 from ..scoping import commune_ids_clause, get_visit_or_404, visible_villages, visible_visits
@@ -93,12 +95,13 @@ def _visit_form() -> VisitForm:
         .options(so.joinedload(Village.commune))
         .order_by(Village.name_folded)
     ).all()
-    if current_user.is_province_wide:
-        village_choices: dict | list = {}
-        for village in sorted(villages, key=lambda v: (v.commune.name_folded, v.name_folded)):
-            village_choices.setdefault(village.commune.name, []).append((village.id, village.name))
+    if current_user.is_province_wide:  # grouped by commune
+        village_choices = [
+            SelectChoice(value=v.id, label=v.name, optgroup=v.commune.name)
+            for v in sorted(villages, key=lambda v: (v.commune.name_folded, v.name_folded))
+        ]
     else:
-        village_choices = [(v.id, v.name) for v in villages]
+        village_choices = select_choices((v.id, v.name) for v in villages)
     colleagues = db.session.scalars(
         sa.select(User)
         .where(User.active, User.id != current_user.id, User.role.in_(("official", "supervisor")))
@@ -109,9 +112,9 @@ def _visit_form() -> VisitForm:
         sa.select(Category).where(Category.active).order_by(Category.sort_order, Category.id)
     ).all()
     return VisitForm(
-        village_choices=village_choices,
-        official_choices=[(u.id, u.full_name) for u in colleagues],
-        category_choices=[(c.id, c.name) for c in categories],
+        village_choices=[SelectChoice(value="", label=_("Choose the village")), *village_choices],
+        official_choices=select_choices((u.id, u.full_name) for u in colleagues),
+        category_choices=select_choices((c.id, c.name) for c in categories),
     )
 
 
