@@ -1,6 +1,5 @@
 """The concerns list (filters, accent-insensitive search, pagination) and a concern's page."""
 
-
 from tracker.extensions import db
 from tracker.models import Concern, User
 from tracker.workflow import change_status

@@ -114,6 +114,71 @@
     });
   }
 
+  // What is typed into the visit form is kept on the phone until the server has saved it, so that a
+  // lost connection, a closed tab or a flat battery loses nothing. The draft keeps its client UUID:
+  // sending a restored draft that had in fact arrived stores nothing twice.
+  var DRAFT_KEY = "tracker:visit-draft";
+
+  function readDraft() {
+    try { return JSON.parse(localStorage.getItem(DRAFT_KEY) || "null"); } catch (e) { return null; }
+  }
+
+  function visitDraft() {
+    var saved = document.querySelector("[data-saved-visit]");
+    var draft = readDraft();
+    if (saved && draft && draft.uuid === saved.dataset.savedVisit) { localStorage.removeItem(DRAFT_KEY); }
+    var form = document.getElementById("visit-form");
+    if (!form || !window.localStorage) { return; }
+    function save() {
+      var fields = [];
+      form.querySelectorAll("input, select, textarea").forEach(function (el) {
+        if (!el.name || el.name === "csrf_token" || el.type === "submit" || el.hasAttribute("data-no-draft")) { return; }
+        if ((el.type === "checkbox" || el.type === "radio") && !el.checked) { return; }
+        fields.push([el.name, el.value]);
+      });
+      try {
+        localStorage.setItem(DRAFT_KEY, JSON.stringify({
+          uuid: form.elements.client_uuid.value, savedAt: Date.now(), fields: fields,
+          entries: form.querySelectorAll("fieldset.concern").length
+        }));
+      } catch (e) { /* storage full or refused: the form itself still works */ }
+    }
+    var banner = document.getElementById("draft-banner");
+    var hasErrors = !!form.querySelector("[aria-invalid=true]") || !!document.querySelector(".error-summary");
+    if (draft && banner && !hasErrors && draft.uuid !== form.elements.client_uuid.value) {
+      banner.hidden = false;
+      document.getElementById("draft-restore").addEventListener("click", function () {
+        var add = document.getElementById("add-concern");
+        for (var i = form.querySelectorAll("fieldset.concern").length; i < draft.entries; i++) { add.click(); }
+        form.querySelectorAll("input[type=checkbox]").forEach(function (el) { el.checked = false; });
+        draft.fields.forEach(function (pair) {
+          var matches = form.querySelectorAll("[name='" + pair[0] + "']");
+          matches.forEach(function (el) {
+            if (el.type === "checkbox") { if (el.value === pair[1]) { el.checked = true; } }
+            else { el.value = pair[1]; }
+          });
+        });
+        banner.hidden = true;
+        save();
+      });
+      document.getElementById("draft-discard").addEventListener("click", function () {
+        localStorage.removeItem(DRAFT_KEY);
+        banner.hidden = true;
+      });
+    } else if (hasErrors) {
+      save();  // the server sent back what was typed: keep it as the draft too
+    }
+    form.addEventListener("input", save);
+    form.addEventListener("change", save);
+    form.addEventListener("submit", save);
+  }
+
+  // Signing out on a shared phone leaves no resident's name behind in a draft.
+  function forgetOnSignOut() {
+    var logout = document.getElementById("logout-form");
+    if (logout) { logout.addEventListener("submit", function () { localStorage.removeItem(DRAFT_KEY); }); }
+  }
+
   // Bring the first field with an error into view, for keyboards and screen readers too.
   function focusFirstError() {
     var invalid = document.querySelector("[aria-invalid=true]");
@@ -127,6 +192,8 @@
     villageSearch();
     locationButton();
     concernEntries();
+    visitDraft();
+    forgetOnSignOut();
     focusFirstError();
   });
 })();

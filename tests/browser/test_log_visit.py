@@ -155,3 +155,46 @@ def test_log_visit_without_javascript(app, world, live_server, page_without_js, 
     shot(page, "concerns-list")
 
     check_database(app, world, "dialogue", 41)
+
+
+def test_unsaved_visit_is_kept_on_the_phone_and_restored(app, world, live_server, page, shot):
+    sign_in(page, live_server)
+    page.goto(f"{live_server}/visits/new")
+    page.locator("#village_id").select_option(str(world.hua_chan))
+    page.locator("#attendees").fill("17")
+    fill_concern(page, 0, world.electricity, FIRST)
+    page.locator("#add-concern").click()
+    fill_concern(page, 1, world.housing, SECOND)
+    # The official is called away before saving: the page is left, as if the tab were closed.
+    page.goto(f"{live_server}/concerns/")
+    page.goto(f"{live_server}/visits/new")
+    banner = page.locator("#draft-banner")
+    expect(banner).to_be_visible()
+    shot(page, "draft-offered")
+    page.locator("#draft-restore").click()
+    expect(banner).to_be_hidden()
+    expect(page.locator("#village_id")).to_have_value(str(world.hua_chan))
+    expect(page.locator("#attendees")).to_have_value("17")
+    expect(page.locator("#concerns-1-title")).to_have_value(SECOND["title"])
+    expect(page.locator("#concerns-1-category_id")).to_have_value(str(world.housing))
+    shot(page, "draft-restored")
+    page.locator("#submit").click()
+    expect(page).to_have_url(re.compile(re.escape(live_server) + r"/visits/\d+$"))
+    expect_both_titles(page)
+    # Saved: the draft is gone, and a new form offers nothing to restore.
+    page.goto(f"{live_server}/visits/new")
+    expect(page.locator("#draft-banner")).to_be_hidden()
+    assert page.evaluate("localStorage.getItem('tracker:visit-draft')") is None
+    with app.app_context():
+        assert db.session.scalar(sa.select(sa.func.count(Visit.id))) == 1
+        assert db.session.scalar(sa.select(sa.func.count(Concern.id))) == 2
+
+
+def test_signing_out_forgets_the_draft(app, world, live_server, page):
+    sign_in(page, live_server)
+    page.goto(f"{live_server}/visits/new")
+    fill_concern(page, 0, world.electricity, FIRST)
+    assert "Lò Văn Pánh" in page.evaluate("localStorage.getItem('tracker:visit-draft')")
+    page.locator("#logout-form button").click()
+    expect(page).to_have_url(re.compile(r"/login$"))
+    assert page.evaluate("localStorage.getItem('tracker:visit-draft')") is None
