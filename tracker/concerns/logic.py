@@ -8,7 +8,7 @@ import sqlalchemy.orm as so
 
 from ..extensions import db
 from ..localtime import due_date, utcnow
-from ..models import Category, Concern, User, Village, Visit
+from ..models import OPEN_STATUSES, Category, Concern, User, Village, Visit
 from ..scoping import visible_concerns
 from ..textsearch import like_pattern
 from ..workflow import record_created
@@ -72,7 +72,7 @@ def concern_list_query(user: User, filters: ConcernFilters) -> sa.Select:
         so.joinedload(Concern.assignee),
     )
     if filters.status == "open":
-        query = query.where(Concern.status.in_(("new", "in_progress", "referred")))
+        query = query.where(Concern.status.in_(OPEN_STATUSES))
     elif filters.status:
         query = query.where(Concern.status == filters.status)
     if filters.category_id:
