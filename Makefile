@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 export FLASK_APP := tracker
 
-.PHONY: run test lint translations setup clean
+.PHONY: run test lint translations messages setup clean
 
 # The virtual environment, remade whenever a requirements file changes.
 $(BIN)/.installed: requirements.txt requirements-dev.txt
@@ -16,7 +16,18 @@ $(BIN)/.installed: requirements.txt requirements-dev.txt
 setup: $(BIN)/.installed translations
 
 translations: $(BIN)/.installed
-	$(BIN)/pybabel compile -d translations -q
+	$(BIN)/pybabel -q compile -d translations
+
+# After changing messages in the sources: extract, update both catalogues, fill English (docs/TRANSLATING.md).
+messages: $(BIN)/.installed
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -k lazy_ngettext:1,2 --no-location --sort-output \
+		--no-wrap --add-comments=TRANSLATORS: '--project=Field-visit tracker' --version=1.0 \
+		'--copyright-holder=the Field-visit tracker authors' -o translations/messages.pot .
+	$(BIN)/pybabel update -i translations/messages.pot -d translations --no-fuzzy-matching --ignore-obsolete \
+		--ignore-pot-creation-date --no-wrap
+	$(BIN)/python translations/fill_english.py
+	@test "$$(grep -c '^msgstr ""$$' translations/vi/LC_MESSAGES/messages.po)" -le 1 \
+		|| echo "Now translate the empty msgstr entries in translations/vi/LC_MESSAGES/messages.po" || true
 
 run: setup
 	$(BIN)/flask db upgrade

@@ -245,3 +245,18 @@ def test_visit_page_shows_the_visit(app, client, auth, world):
     page = client.get(response.location).get_data(as_text=True)
     assert "Hua Chăn" in page and "Mất điện" in page and "Lò Văn Minh" in page
     assert date.today().year.__str__() in page
+
+
+def test_a_number_that_is_not_one_gets_one_message(client, auth, world):
+    auth.login("official.bunglao")
+    page = client.post("/visits/new", data=visit_form(world.hua_chan, attendees="many")).get_data(as_text=True)
+    assert '<p class="error" id="attendees-error">Enter a whole number.</p>' in page
+
+
+def test_a_bad_gps_accuracy_from_the_page_is_dropped_not_refused(app, client, auth, world):
+    auth.login("official.bunglao")
+    data = visit_form(world.hua_chan, latitude="21.39", longitude="103.28", gps_accuracy_m="NaN?")
+    assert client.post("/visits/new", data=data).status_code == 302
+    with app.app_context():
+        visit = db.session.scalar(sa.select(Visit))
+        assert (visit.latitude, visit.gps_accuracy_m) == (21.39, None)

@@ -7,9 +7,11 @@ from werkzeug.exceptions import HTTPException
 
 MESSAGES = {
     400: (_l("Bad request"), _l("The request could not be understood. Please go back and try again.")),
+    401: (_l("Please sign in"), _l("Sign in to continue.")),
     403: (_l("Not allowed"), _l("You do not have permission to do this.")),
     404: (_l("Not found"), _l("There is nothing here, or you do not have access to it.")),
     405: (_l("Not allowed"), _l("This address does not accept that kind of request.")),
+    409: (_l("Changed meanwhile"), _l("Someone else changed this in the meantime. Reload and try again.")),
     413: (_l("Too large"), _l("What you sent is too large.")),
     429: (_l("Too many requests"), _l("Please wait a moment and try again.")),
     500: (_l("Something went wrong"), _l("The error has been recorded. Nothing you sent was half-saved.")),
@@ -18,7 +20,8 @@ MESSAGES = {
 
 def render_error(error: HTTPException):
     code = error.code or 500
-    title, message = MESSAGES.get(code, (error.name, error.description))
+    # Werkzeug's own texts are English: every code gets a message of ours.
+    title, message = MESSAGES.get(code, MESSAGES[500] if code >= 500 else MESSAGES[400])
     if isinstance(error, CSRFError):
         message = _l("The form had expired. Please send it again: what you typed is still in it.")
     return render_template("errors/error.html", code=code, title=title, message=message), code

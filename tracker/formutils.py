@@ -3,6 +3,7 @@
 from collections.abc import Iterable
 
 from wtforms.fields.choices import SelectChoice
+from wtforms.validators import NumberRange
 
 
 def optional_int(value):
@@ -21,3 +22,23 @@ def select_choices(pairs: Iterable[tuple], optgroup: str | None = None) -> list[
 def choice_values(choices: Iterable[SelectChoice]) -> set:
     """The values a select offers."""
     return {choice.value for choice in choices}
+
+
+def float_or_none(value):
+    """A filter for a hidden number the page fills in: a bad value is dropped rather than refused."""
+    try:
+        return None if value in (None, "") else float(value)
+    except (TypeError, ValueError):
+        return None
+
+
+class NumberBetween(NumberRange):
+    """``NumberRange`` that stays quiet when the field could not be read as a number at all.
+
+    The field has already said "enter a whole number" then; a second message would only confuse.
+    """
+
+    def __call__(self, form, field):
+        if field.data is None:
+            return
+        super().__call__(form, field)

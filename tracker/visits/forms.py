@@ -16,9 +16,9 @@ from wtforms import (
     SubmitField,
     TextAreaField,
 )
-from wtforms.validators import UUID, InputRequired, Length, NumberRange, Optional, ValidationError
+from wtforms.validators import UUID, InputRequired, Length, Optional, ValidationError
 
-from ..formutils import choice_values, optional_int, select_choices
+from ..formutils import NumberBetween, choice_values, float_or_none, optional_int, select_choices
 from ..localtime import today
 from ..models import PRIORITIES, VISIT_KINDS
 
@@ -52,7 +52,7 @@ class ConcernEntryForm(Form):
     )
     households_affected = IntegerField(
         _l("Households affected"),
-        validators=[Optional(), NumberRange(min=0, max=100000, message=_l("Enter a number from 0 to 100,000."))],
+        validators=[Optional(), NumberBetween(min=0, max=100000, message=_l("Enter a number from 0 to 100,000."))],
         invalid_value_message=NOT_A_NUMBER,
     )
     priority = SelectField(
@@ -104,7 +104,7 @@ class VisitForm(FlaskForm):
     )
     attendees = IntegerField(
         _l("Residents who came"),
-        validators=[Optional(), NumberRange(min=0, max=100000, message=_l("Enter a number from 0 to 100,000."))],
+        validators=[Optional(), NumberBetween(min=0, max=100000, message=_l("Enter a number from 0 to 100,000."))],
         invalid_value_message=NOT_A_NUMBER,
     )
     notes = TextAreaField(_l("Notes"), validators=[Length(max=10000, message=_l("At most %(max)d characters."))])
@@ -114,7 +114,8 @@ class VisitForm(FlaskForm):
     longitude = FloatField(
         _l("Longitude"), validators=[Optional()], invalid_value_message=_l("Enter a number such as 103.02.")
     )
-    gps_accuracy_m = FloatField(validators=[Optional(), NumberRange(min=0)], widget=HiddenField.widget)
+    # Filled in by "use my location"; not typed by anyone, so a bad value is dropped, not refused.
+    gps_accuracy_m = HiddenField(filters=[float_or_none])
     concerns = FieldList(FormField(ConcernEntryForm), min_entries=1, max_entries=20)
     add_concern = SubmitField(_l("Add another concern"))
     submit = SubmitField(_l("Save the visit"))
