@@ -1,5 +1,6 @@
 """Small helpers shared by the forms of every feature."""
 
+import math
 from collections.abc import Iterable
 
 from wtforms.fields.choices import SelectChoice
@@ -27,9 +28,10 @@ def choice_values(choices: Iterable[SelectChoice]) -> set:
 def float_or_none(value):
     """A filter for a hidden number the page fills in: a bad value is dropped rather than refused."""
     try:
-        return None if value in (None, "") else float(value)
+        number = float(value)
     except (TypeError, ValueError):
         return None
+    return number if math.isfinite(number) else None
 
 
 class NumberBetween(NumberRange):
