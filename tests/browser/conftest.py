@@ -72,10 +72,19 @@ def _context(browser, **options):
     return context
 
 
+@pytest.fixture(params=["vi", "en"])
+def language(request) -> str:
+    """The language the phone's browser asks for: every browser test runs in Vietnamese and in English."""
+    return request.param
+
+
+LOCALES = {"vi": "vi-VN", "en": "en-US"}
+
+
 @pytest.fixture
-def page(browser):
+def page(browser, language):
     """A phone-sized page with JavaScript on."""
-    context = _context(browser)
+    context = _context(browser, locale=LOCALES[language])
     try:
         yield context.new_page()
     finally:
@@ -83,9 +92,9 @@ def page(browser):
 
 
 @pytest.fixture
-def page_without_js(browser):
+def page_without_js(browser, language):
     """A phone-sized page with JavaScript off: what a form must survive."""
-    context = _context(browser, java_script_enabled=False)
+    context = _context(browser, java_script_enabled=False, locale=LOCALES[language])
     try:
         yield context.new_page()
     finally:
@@ -116,5 +125,5 @@ class Screenshots:
 
 
 @pytest.fixture
-def shot(request, db_name):
-    return Screenshots(request.node.originalname, db_name)
+def shot(request, db_name, language):
+    return Screenshots(request.node.originalname, f"{db_name}-{language}")

@@ -67,8 +67,9 @@ def check_database(app, world, kind: str, attendees: int) -> None:
         assert db.session.scalar(sa.select(sa.func.count(Concern.id))) == 2
 
 
-def test_log_visit_with_two_concerns(app, world, live_server, page, shot):
+def test_log_visit_with_two_concerns(app, world, live_server, page, shot, language):
     sign_in(page, live_server, shot)
+    expect(page.locator("html")).to_have_attribute("lang", language)  # the phone's language is spoken
     shot(page, "home")
 
     page.locator("header nav a[href$='/visits/new']").click()
