@@ -17,7 +17,7 @@ import re
 import shlex
 import unicodedata
 import uuid
-from datetime import timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -604,3 +604,13 @@ def test_switcher_ignores_an_unknown_language(app, client, auth, world):
     with app.app_context():
         assert db.session.get(User, world.official_bl).language is None
     assert html_lang(client.get("/")) == "vi"
+
+
+def test_dates_are_written_the_local_way_in_the_province_time(app):
+    with app.test_request_context(headers={"Accept-Language": "vi"}):
+        day, moment = app.jinja_env.filters["day"], app.jinja_env.filters["moment"]
+        assert day(date(2026, 11, 3)) == "03/11/2026"
+        # 23:30 on 31 October in Điện Biên is 16:30 UTC.
+        assert moment(datetime(2026, 10, 31, 16, 30, tzinfo=UTC)) == "23:30 31/10/2026"
+    with app.test_request_context(headers={"Accept-Language": "en"}):
+        assert app.jinja_env.filters["day"](date(2026, 11, 3)) == "Nov 3, 2026"

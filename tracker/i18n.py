@@ -19,6 +19,10 @@ LOGIN_MESSAGE = _l("Please sign in to continue.")
 
 bp = Blueprint("i18n", __name__)
 
+# Babel's medium Vietnamese date ("3 thg 11, 2026") is not how officials write a date.
+DAY_FORMATS = {"vi": "dd/MM/yyyy"}
+MOMENT_FORMATS = {"vi": "HH:mm dd/MM/yyyy"}
+
 
 def select_locale() -> str:
     if not has_request_context():  # the CLI, a background job
@@ -61,12 +65,18 @@ def _safe_next(target: str | None) -> str | None:
 
 def register_filters(app: Flask) -> None:
     @app.template_filter("day")
-    def day_filter(value: date | datetime | None, fmt: str = "medium") -> str:
-        return format_date(value, fmt) if value else ""
+    def day_filter(value: date | datetime | None) -> str:
+        """A day as people write it: 03/11/2026 in Vietnamese, Nov 3, 2026 in English."""
+        if not value:
+            return ""
+        return format_date(value, DAY_FORMATS.get(current_language(), "medium"))
 
     @app.template_filter("moment")
-    def moment_filter(value: datetime | None, fmt: str = "short") -> str:
-        return format_datetime(value, fmt) if value else ""
+    def moment_filter(value: datetime | None) -> str:
+        """A moment in the province's time: 09:05 03/11/2026, or Nov 3, 2026, 9:05 AM."""
+        if not value:
+            return ""
+        return format_datetime(value, MOMENT_FORMATS.get(current_language(), "medium"))
 
     @app.template_filter("ago")
     def ago_filter(value: datetime | None) -> str:
