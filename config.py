@@ -40,6 +40,9 @@ class Config:
     BABEL_TRANSLATION_DIRECTORIES = str(BASE_DIR / "translations")
 
     PASSWORD_HASH_PROFILE = "RFC_9106_LOW_MEMORY"  # argon2id, argon2-cffi's recommended parameters
+    # Flask-Limiter: in-process counting by default; set a Redis URI in production (redis://127.0.0.1:6379).
+    RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
+    RATELIMIT_HEADERS_ENABLED = True
     PAGE_SIZE = 20
     MAX_CONCERNS_PER_VISIT = 20
     WTF_CSRF_TIME_LIMIT = None  # a form opened in a village may be sent hours later

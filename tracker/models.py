@@ -71,6 +71,13 @@ STATUSES = {
 }
 OPEN_STATUSES = ("new", "in_progress", "referred")
 
+SATISFACTION = {
+    "satisfied": _l("Satisfied"),
+    "partly": _l("Partly satisfied"),
+    "not_satisfied": _l("Not satisfied"),
+    "not_reached": _l("Could not be reached"),
+}
+
 EVENT_KINDS = {
     "created": _l("Created"),
     "status": _l("Status changed"),
@@ -80,6 +87,7 @@ EVENT_KINDS = {
     "escalation": _l("Escalated"),
     "attachment": _l("Photo or document added"),
     "export": _l("Personal data exported"),
+    "satisfaction": _l("Resident's satisfaction recorded"),
 }
 
 LANGUAGES = {"vi": "Tiếng Việt", "en": "English"}
@@ -331,7 +339,7 @@ class Concern(db.Model):
     referral_number: so.Mapped[str | None] = so.mapped_column(sa.String(60))
     referral_date: so.Mapped[date | None]
     referral_due_date: so.Mapped[date | None]
-    # The resident's satisfaction with the resolution, once known.
+    # The resident's satisfaction with the resolution, once known (SATISFACTION).
     satisfaction: so.Mapped[str | None] = so.mapped_column(sa.String(20))
     version: so.Mapped[int] = so.mapped_column(default=1, server_default="1")
 

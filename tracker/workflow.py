@@ -10,7 +10,7 @@ from datetime import datetime
 from flask_babel import lazy_gettext as _l
 
 from .localtime import utcnow
-from .models import STATUSES, Concern, ConcernEvent, User
+from .models import SATISFACTION, STATUSES, Concern, ConcernEvent, User
 
 TRANSITIONS: dict[str, frozenset[str]] = {
     "new": frozenset({"in_progress", "referred", "resolved", "rejected", "duplicate"}),
@@ -96,5 +96,33 @@ def change_status(
         public=True,
         created_at=at,
     )
+    concern.events.append(event)
+    return event
+
+
+def record_satisfaction(concern: Concern, value: str, author: User | None, at: datetime | None = None) -> ConcernEvent:
+    """Record the resident's satisfaction with how the concern was resolved.
+
+    ``author`` is the official who asked at a follow-up, or None when the resident gave it on the public page
+    (which they may do once).
+
+    :raise TransitionError: if the concern is not resolved, the value is unknown, or the resident already
+        answered.
+    """
+    if value not in SATISFACTION:
+        raise TransitionError(_l("Choose one of the options."))
+    if concern.status != "resolved":
+        raise TransitionError(_l("Satisfaction is recorded once the concern is resolved."))
+    if author is None and any(e.kind == "satisfaction" and e.author_id is None for e in concern.events):
+        raise TransitionError(_l("The resident has already answered."))
+    event = ConcernEvent(
+        author=author,
+        kind="satisfaction",
+        old_value=concern.satisfaction,
+        new_value=value,
+        public=False,
+        created_at=at or utcnow(),
+    )
+    concern.satisfaction = value
     concern.events.append(event)
     return event
