@@ -16,18 +16,18 @@ def test_empty_list_says_so(client, auth, world):
 
 
 def test_filters_by_status_category_village_and_text(app, client, auth, world, factory):
-    all_titles = ["Cuối bản chưa có điện", "Mất điện ở Hua Nạ", "Nhà tạm bị dột", "Đường vào bản sạt lở"]
+    all_titles = ["Cuối bản chưa có điện", "Mất điện ở Hua Nạ", "Chưa được cấp sổ đỏ", "Đường vào bản sạt lở"]
     ids = {
         all_titles[0]: factory.concern(world.hua_chan, world.official_bl, all_titles[0], "electricity"),
         all_titles[1]: factory.concern(world.hua_na, world.official_bl, all_titles[1], "electricity"),
-        all_titles[2]: factory.concern(world.hua_chan, world.official_bl, all_titles[2], "housing"),
+        all_titles[2]: factory.concern(world.hua_chan, world.official_bl, all_titles[2], "land"),
         all_titles[3]: factory.concern(
             world.hua_na, world.official_bl, all_titles[3], "roads", description="Mưa lớn ở Mường Pồn"
         ),
     }
     with app.app_context():
-        concern = db.session.get(Concern, ids["Nhà tạm bị dột"])
-        change_status(concern, "resolved", db.session.get(User, world.official_bl), note="Đã sửa mái.")
+        concern = db.session.get(Concern, ids["Chưa được cấp sổ đỏ"])
+        change_status(concern, "resolved", db.session.get(User, world.supervisor_bl), note="Đã cấp sổ.")
         db.session.commit()
     auth.login("official.bunglao")
 
@@ -35,16 +35,16 @@ def test_filters_by_status_category_village_and_text(app, client, auth, world, f
         return titles(client.get("/concerns/", query_string=args).get_data(as_text=True), all_titles)
 
     assert listed() == sorted(all_titles)
-    assert listed(status="resolved") == ["Nhà tạm bị dột"]
-    assert listed(status="open") == sorted(set(all_titles) - {"Nhà tạm bị dột"})
+    assert listed(status="resolved") == ["Chưa được cấp sổ đỏ"]
+    assert listed(status="open") == sorted(set(all_titles) - {"Chưa được cấp sổ đỏ"})
     assert listed(category=world.electricity) == ["Cuối bản chưa có điện", "Mất điện ở Hua Nạ"]
-    assert listed(village=world.hua_chan) == ["Cuối bản chưa có điện", "Nhà tạm bị dột"]
+    assert listed(village=world.hua_chan) == sorted(["Cuối bản chưa có điện", "Chưa được cấp sổ đỏ"])
     assert listed(village=world.hua_chan, category=world.electricity) == ["Cuối bản chưa có điện"]
     # Accent-insensitive search, in titles, descriptions and village names.
     assert listed(q="dien") == ["Cuối bản chưa có điện", "Mất điện ở Hua Nạ"]
     assert listed(q="ĐIỆN") == ["Cuối bản chưa có điện", "Mất điện ở Hua Nạ"]
     assert listed(q="muong pon") == ["Đường vào bản sạt lở"]
-    assert listed(q="hua chan") == ["Cuối bản chưa có điện", "Nhà tạm bị dột"]
+    assert listed(q="hua chan") == sorted(["Cuối bản chưa có điện", "Chưa được cấp sổ đỏ"])
     assert listed(q="hua chan", status="open") == ["Cuối bản chưa có điện"]
     assert listed(q="100%") == []
     # Nonsense in the query string is ignored, not an error.

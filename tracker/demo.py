@@ -12,10 +12,10 @@ import sqlalchemy as sa
 
 from .concerns.logic import new_concern
 from .extensions import db
-from .localtime import province_tz, today, utcnow
+from .localtime import local_date, province_tz, today, utcnow
 from .models import Category, Commune, Concern, User, Village, Visit
 from .passwords import hash_password
-from .workflow import change_status
+from .workflow import Referral, change_status
 
 DEMO_PASSWORD = "dienbien-demo-2026"
 DEMO_NAMESPACE = uuid.UUID("6f1c2a52-3a4e-4f43-9d0b-5d5c2b7a9e10")
@@ -203,13 +203,13 @@ def load_demo(visits_per_village: int = 3) -> dict[str, int]:
                 days_ago = rng.randint(1, 180)
                 if db.session.scalar(sa.select(Visit.id).where(Visit.client_uuid == client_uuid)):
                     continue
-                _demo_visit(number, client_uuid, village, official, days_ago, categories, rng)
+                _demo_visit(number, client_uuid, village, official, supervisor, days_ago, categories, rng)
                 added["visits"] += 1
     db.session.commit()
     return added
 
 
-def _demo_visit(number, client_uuid, village, official, days_ago, categories, rng) -> None:
+def _demo_visit(number, client_uuid, village, official, supervisor, days_ago, categories, rng) -> None:
     day = today() - timedelta(days=days_ago)
     at = datetime.combine(day, time(9, rng.randint(0, 59)), tzinfo=province_tz()).astimezone(UTC)
     visit = Visit(
@@ -259,4 +259,16 @@ def _demo_visit(number, client_uuid, village, official, days_ago, categories, rn
                 )
                 if duplicate_of is None:
                     continue
-            change_status(concern, status, official, note=note, duplicate_of=duplicate_of, at=step_at)
+            if status == "resolved" and concern.category.requires_evidence and not concern.attachments:
+                break  # no photo of the work in the demo: it stays where it is
+            referral = None
+            if status == "referred":
+                referral = Referral(
+                    to="Phòng Nông nghiệp và Môi trường",
+                    number=f"{number}/UBND-VP",
+                    sent_on=local_date(step_at),
+                    due_on=local_date(step_at) + timedelta(days=15),
+                )
+            # Rejecting is the supervisor's decision.
+            actor = supervisor if status == "rejected" else official
+            change_status(concern, status, actor, note=note, duplicate_of=duplicate_of, referral=referral, at=step_at)

@@ -16,6 +16,7 @@ import sqlalchemy.orm as so
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from flask_login import UserMixin
+from sqlalchemy.ext.hybrid import hybrid_property
 
 from .extensions import db
 from .localtime import utcnow
@@ -373,9 +374,24 @@ class Concern(db.Model):
     def priority_label(self) -> str:
         return str(PRIORITIES[self.priority])
 
+    @hybrid_property
+    def effective_due_date(self) -> date:
+        """The day that decides lateness: a referral's deadline while referred, else the due date."""
+        if self.status == "referred" and self.referral_due_date is not None:
+            return self.referral_due_date
+        return self.due_date
+
+    @effective_due_date.inplace.expression
+    @classmethod
+    def _effective_due_date_expression(cls):
+        return sa.case(
+            (sa.and_(cls.status == "referred", cls.referral_due_date.is_not(None)), cls.referral_due_date),
+            else_=cls.due_date,
+        )
+
     def is_overdue(self, on: date) -> bool:
-        """True if the concern is still open after its due date (``on`` is the local day)."""
-        return self.is_open and self.due_date < on
+        """True if the concern is still open after its (effective) due date; ``on`` is the local day."""
+        return self.is_open and self.effective_due_date < on
 
     def __repr__(self) -> str:
         return f"<Concern {self.reference_code}>"
