@@ -91,6 +91,22 @@ EVENT_KINDS = {
     "satisfaction": _l("Resident's satisfaction recorded"),
 }
 
+# What the audit trail of administrative actions records (see AuditEvent).
+AUDIT_ACTIONS = {
+    "user_created": _l("User created"),
+    "user_updated": _l("User changed"),
+    "user_deactivated": _l("User deactivated"),
+    "user_reactivated": _l("User reactivated"),
+    "password_reset": _l("Password reset"),
+    "village_created": _l("Village added"),
+    "village_updated": _l("Village changed"),
+    "villages_imported": _l("Villages imported"),
+    "category_created": _l("Category added"),
+    "category_updated": _l("Category changed"),
+    "category_retired": _l("Category retired"),
+    "category_reinstated": _l("Category reinstated"),
+}
+
 LANGUAGES = {"vi": "Tiếng Việt", "en": "English"}
 
 
@@ -199,6 +215,7 @@ class User(UserMixin, db.Model):
     id: so.Mapped[int] = so.mapped_column(primary_key=True)
     username: so.Mapped[str] = so.mapped_column(sa.String(64), unique=True)
     full_name: so.Mapped[str] = so.mapped_column(sa.String(120))
+    full_name_folded: so.Mapped[str] = so.mapped_column(sa.String(120), index=True, default="")
     password_hash: so.Mapped[str] = so.mapped_column(sa.String(256))
     role: so.Mapped[str] = so.mapped_column(sa.String(20))
     # None for province-wide supervisors and administrators.
@@ -212,6 +229,11 @@ class User(UserMixin, db.Model):
     last_login_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime)
 
     commune: so.Mapped[Commune | None] = so.relationship()
+
+    @so.validates("full_name")
+    def _fold_full_name(self, key, value):
+        self.full_name_folded = fold(value)
+        return value
 
     def get_id(self) -> str:
         # What Flask-Login keeps in the session: the id and the session version (see auth.session).
@@ -232,6 +254,37 @@ class User(UserMixin, db.Model):
 
     def __repr__(self) -> str:
         return f"<User {self.username}>"
+
+
+class AuditEvent(db.Model):
+    """One administrative action: who did what to which user, village or category, when, old and new values.
+
+    Append-only, like the concern events: never edited, never deleted (see :mod:`tracker.admin.audit`).
+    ``changes`` maps each changed field to ``[old, new]``; ``target_label`` keeps the target's name as it
+    was, so that the trail still reads right after a rename.
+    """
+
+    __tablename__ = "audit_events"
+    __table_args__ = (
+        _check_in("action", AUDIT_ACTIONS),
+        sa.Index("ix_audit_events_target", "target_type", "target_id"),
+    )
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    created_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime, default=utcnow, index=True)
+    # None for what is done from the command line.
+    actor_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("users.id"), index=True)
+    action: so.Mapped[str] = so.mapped_column(sa.String(30))
+    target_type: so.Mapped[str] = so.mapped_column(sa.String(20))  # user, village, category, import
+    target_id: so.Mapped[int | None]
+    target_label: so.Mapped[str] = so.mapped_column(sa.String(200), default="")
+    changes: so.Mapped[dict] = so.mapped_column(sa.JSON, default=dict)
+
+    actor: so.Mapped[User | None] = so.relationship()
+
+    @property
+    def action_label(self) -> str:
+        return str(AUDIT_ACTIONS[self.action])
 
 
 # --- Visits --------------------------------------------------------------------------------------------
