@@ -43,6 +43,8 @@ class Config:
     # Flask-Limiter: in-process counting by default; set a Redis URI in production (redis://127.0.0.1:6379).
     RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
     RATELIMIT_HEADERS_ENABLED = True
+    # Look-ups of a reference code on the public page, per address (Flask-Limiter syntax, ";" between limits).
+    TRACK_RATE_LIMIT = os.environ.get("TRACK_RATE_LIMIT", "20 per minute;200 per hour")
     PAGE_SIZE = 20
     MAX_CONCERNS_PER_VISIT = 20
     WTF_CSRF_TIME_LIMIT = None  # a form opened in a village may be sent hours later

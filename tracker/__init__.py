@@ -76,12 +76,14 @@ def register_blueprints(app: Flask) -> None:
     from .auth.routes import bp as auth_bp
     from .concerns.routes import bp as concerns_bp
     from .i18n import bp as i18n_bp
+    from .public.routes import bp as public_bp
     from .visits.routes import bp as visits_bp
 
     app.register_blueprint(auth_bp)
     app.register_blueprint(visits_bp)
     app.register_blueprint(concerns_bp)
     app.register_blueprint(i18n_bp)
+    app.register_blueprint(public_bp)
 
 
 def register_errorhandlers(app: Flask) -> None:

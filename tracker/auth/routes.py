@@ -11,8 +11,16 @@ from .session import authenticate
 
 bp = Blueprint("auth", __name__)
 
-# Endpoints anyone may reach without signing in.
-PUBLIC_ENDPOINTS = {"auth.login", "static", "i18n.set_language"}
+# Endpoints anyone may reach without signing in: signing in, and the public look-up of a concern by its
+# reference code (not the slip printed for a resident, which is for officials).
+PUBLIC_ENDPOINTS = {
+    "auth.login",
+    "static",
+    "i18n.set_language",
+    "public.track",
+    "public.concern",
+    "public.satisfaction",
+}
 
 
 @bp.before_app_request
