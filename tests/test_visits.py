@@ -260,3 +260,51 @@ def test_a_bad_gps_accuracy_from_the_page_is_dropped_not_refused(app, client, au
     with app.app_context():
         visit = db.session.scalar(sa.select(Visit))
         assert (visit.latitude, visit.gps_accuracy_m) == (21.39, None)
+
+
+def test_similar_open_concerns_are_offered_within_scope(app, client, auth, world, factory):
+    factory.concern(world.hua_chan, world.official_bl, "Cuối bản chưa có điện", category="electricity")
+    factory.concern(world.hua_chan, world.official_bl, "Nhà tạm bị dột", category="housing")
+    auth.login("official.bunglao")
+    fragment = client.get(f"/concerns/similar?village={world.hua_chan}&category={world.electricity}")
+    assert "Cuối bản chưa có điện" in fragment.get_data(as_text=True)
+    assert "Nhà tạm bị dột" not in fragment.get_data(as_text=True)
+    assert client.get("/concerns/similar?village=x").get_data(as_text=True).strip() == ""
+    auth.logout()
+    auth.login("official.quaito")
+    other = client.get(f"/concerns/similar?village={world.hua_chan}&category={world.electricity}")
+    assert "Cuối bản chưa có điện" not in other.get_data(as_text=True)
+
+
+def test_a_concern_raised_again_is_added_to_the_open_one(app, client, auth, world, factory):
+    open_id = factory.concern(world.hua_chan, world.official_bl, "Cuối bản chưa có điện", category="electricity")
+    auth.login("official.bunglao")
+    data = visit_form(
+        world.hua_chan,
+        concerns=[
+            {"category_id": world.electricity, "title": "Vẫn chưa có điện", "same_as": open_id},
+            {"category_id": world.housing, "title": "Nhà tạm bị dột"},
+        ],
+    )
+    assert client.post("/visits/new", data=data).status_code == 302
+    with app.app_context():
+        assert db.session.scalar(sa.select(sa.func.count(Concern.id))) == 2  # one new, not two
+        again = db.session.scalars(
+            sa.select(ConcernEvent).where(ConcernEvent.concern_id == open_id, ConcernEvent.kind == "note")
+        ).one()
+        assert "Vẫn chưa có điện" in again.note
+
+
+def test_a_link_to_a_concern_that_cannot_take_it_makes_a_new_concern(app, client, auth, world, factory):
+    elsewhere = factory.concern(world.hua_sa_a, world.official_qt, "Ở xã khác", category="electricity")
+    auth.login("official.bunglao")
+    data = visit_form(
+        world.hua_chan, concerns=[{"category_id": world.electricity, "title": "Mất điện", "same_as": elsewhere}]
+    )
+    assert client.post("/visits/new", data=data).status_code == 302
+    with app.app_context():
+        assert db.session.scalar(sa.select(sa.func.count(Concern.id)).where(Concern.title == "Mất điện")) == 1
+        assert (
+            db.session.scalar(sa.select(sa.func.count(ConcernEvent.id)).where(ConcernEvent.concern_id == elsewhere))
+            == 1
+        )

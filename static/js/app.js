@@ -98,9 +98,11 @@
       copy.querySelectorAll(".has-error").forEach(function (el) { el.classList.remove("has-error"); });
       copy.querySelectorAll("input, textarea").forEach(function (el) {
         el.removeAttribute("aria-invalid");
-        if (el.type === "hidden") { el.value = uuid4(); } else { el.value = ""; }
+        if (/client_uuid$/.test(el.name)) { el.value = uuid4(); } else { el.value = ""; }
       });
       copy.querySelectorAll("select").forEach(function (el) { el.selectedIndex = 0; el.removeAttribute("aria-invalid"); });
+      copy.querySelector(".similar").textContent = "";
+      copy.querySelector(".linked").hidden = true;
       container.appendChild(copy);
       renumber();
       copy.querySelector("input:not([type=hidden])").focus();
@@ -111,6 +113,49 @@
       var fs = event.target.closest("fieldset.concern");
       if (entries.length > 1) { fs.remove(); renumber(); add.focus(); }
       else { fs.querySelectorAll("input:not([type=hidden]), textarea").forEach(function (el) { el.value = ""; }); }
+    });
+  }
+
+  // While a concern is typed, open concerns of the same village and category are offered, so that a
+  // concern raised again is added to the one already open instead of opening a second.
+  function similarConcerns() {
+    var container = document.getElementById("concerns");
+    var village = document.getElementById("village_id");
+    if (!container || !village || !window.fetch) { return; }
+    function look(fieldset) {
+      var category = fieldset.querySelector("select[name$='-category_id']");
+      var target = fieldset.querySelector(".similar");
+      var sameAs = fieldset.querySelector("input[name$='-same_as']");
+      if (!category || !target || (sameAs && sameAs.value)) { return; }
+      if (!village.value || !category.value) { target.textContent = ""; return; }
+      var url = container.dataset.similarUrl + "?village=" + encodeURIComponent(village.value) +
+        "&category=" + encodeURIComponent(category.value);
+      fetch(url, { credentials: "same-origin" }).then(function (r) { return r.ok ? r.text() : ""; })
+        .then(function (html) { target.innerHTML = html; })
+        .catch(function () { target.textContent = ""; });  // offline: nothing to offer, nothing lost
+    }
+    function lookAll() { container.querySelectorAll("fieldset.concern").forEach(look); }
+    village.addEventListener("change", lookAll);
+    container.addEventListener("change", function (event) {
+      if (/-category_id$/.test(event.target.name || "")) { look(event.target.closest("fieldset.concern")); }
+    });
+    container.addEventListener("click", function (event) {
+      var fieldset = event.target.closest("fieldset.concern");
+      if (!fieldset) { return; }
+      var sameAs = fieldset.querySelector("input[name$='-same_as']");
+      var linked = fieldset.querySelector(".linked");
+      if (event.target.classList.contains("link-same")) {
+        sameAs.value = event.target.dataset.concernId;
+        fieldset.querySelector(".linked-label").textContent = event.target.dataset.label;
+        linked.hidden = false;
+        fieldset.querySelector(".similar").textContent = "";
+        sameAs.dispatchEvent(new Event("change", { bubbles: true }));
+      } else if (event.target.classList.contains("unlink")) {
+        sameAs.value = "";
+        linked.hidden = true;
+        sameAs.dispatchEvent(new Event("change", { bubbles: true }));
+        look(fieldset);
+      }
     });
   }
 
@@ -192,6 +237,7 @@
     villageSearch();
     locationButton();
     concernEntries();
+    similarConcerns();
     visitDraft();
     forgetOnSignOut();
     focusFirstError();

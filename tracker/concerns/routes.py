@@ -78,6 +78,26 @@ def mine():
     return render_template("concerns/mine.html", title=_("My concerns"), page=page, today=today())
 
 
+@bp.get("/similar")
+def similar():
+    """Open concerns of a village and category, offered while a new one is typed (an HTML fragment)."""
+    village_id = request.args.get("village", type=int)
+    category_id = request.args.get("category", type=int)
+    concerns = []
+    if village_id and category_id:
+        concerns = db.session.scalars(
+            visible_concerns(current_user)
+            .where(
+                Concern.village_id == village_id,
+                Concern.category_id == category_id,
+                Concern.status.in_(OPEN_STATUSES),
+            )
+            .order_by(Concern.created_at.desc())
+            .limit(5)
+        ).all()
+    return render_template("concerns/_similar.html", concerns=concerns)
+
+
 @bp.get("/<int:concern_id>")
 def show(concern_id: int):
     concern = get_concern_or_404(current_user, concern_id)

@@ -34,6 +34,8 @@ class ConcernEntryForm(Form):
     """One concern raised at the visit. An entry left entirely blank is ignored."""
 
     client_uuid = HiddenField(validators=[UUID(message=_l("The form is damaged. Reload the page."))])
+    # Set (by the page's script) when the official says an open concern already covers this one.
+    same_as = HiddenField(filters=[optional_int])
     category_id = SelectField(
         _l("Category"), coerce=optional_int, validate_choice=False, invalid_choice_message=NOT_A_CHOICE
     )

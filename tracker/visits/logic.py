@@ -4,12 +4,15 @@ from dataclasses import dataclass, field
 from datetime import date
 
 import sqlalchemy as sa
+from flask_babel import format_date
+from flask_babel import gettext as _
 from sqlalchemy.exc import IntegrityError
 
 from ..concerns.logic import new_concern
 from ..extensions import db
 from ..localtime import utcnow
-from ..models import Category, User, Village, Visit
+from ..models import Category, Concern, User, Village, Visit
+from ..workflow import add_note
 
 
 @dataclass
@@ -24,6 +27,8 @@ class ConcernInput:
     households_affected: int | None = None
     priority: str = "normal"
     client_uuid: str | None = None
+    # An open concern of the same village that this one repeats: a note is added to it instead.
+    same_as: Concern | None = None
 
 
 @dataclass
@@ -41,6 +46,16 @@ class VisitInput:
     gps_accuracy_m: float | None = None
     other_officials: list[User] = field(default_factory=list)
     concerns: list[ConcernInput] = field(default_factory=list)
+
+
+def raised_again(concern: Concern, item: ConcernInput, author: User, visit_date: date) -> None:
+    """Residents raised an open concern again at a visit: say so on its timeline rather than open a second."""
+    words = " — ".join(part for part in (item.title.strip(), (item.description or "").strip()) if part)
+    add_note(
+        concern,
+        _("Raised again at the visit of %(day)s: %(words)s", day=format_date(visit_date), words=words),
+        author,
+    )
 
 
 def find_visit_by_uuid(client_uuid: str) -> Visit | None:
@@ -74,6 +89,9 @@ def record_visit(author: User, data: VisitInput) -> tuple[Visit, bool]:
     )
     db.session.add(visit)
     for item in data.concerns:
+        if item.same_as is not None:
+            raised_again(item.same_as, item, author, visit_date=data.visit_date)
+            continue
         new_concern(
             author,
             data.village,

@@ -14,7 +14,7 @@ from ..extensions import db
 from ..formutils import select_choices
 from ..localtime import today
 from ..models import OPEN_STATUSES, Category, Concern, User, Village, Visit, visit_officials
-from ..scoping import commune_ids_clause, get_visit_or_404, visible_villages, visible_visits
+from ..scoping import commune_ids_clause, get_visit_or_404, visible_concerns, visible_villages, visible_visits
 from .forms import VisitForm
 from .logic import ConcernInput, VisitInput, record_visit
 
@@ -118,6 +118,17 @@ def _visit_form() -> VisitForm:
     )
 
 
+def _open_concern_of(village: Village, concern_id: int | None) -> Concern | None:
+    """The open concern of ``village`` the official linked to; None (a new concern then) if it is not one."""
+    if not concern_id:
+        return None
+    return db.session.scalar(
+        visible_concerns(current_user).where(
+            Concern.id == concern_id, Concern.village_id == village.id, Concern.status.in_(OPEN_STATUSES)
+        )
+    )
+
+
 def _visit_input(form: VisitForm) -> VisitInput:
     """The validated form as the plain data :func:`record_visit` takes."""
     village = db.session.get(Village, form.village_id.data)
@@ -133,6 +144,7 @@ def _visit_input(form: VisitForm) -> VisitInput:
             households_affected=entry.form.households_affected.data,
             priority=entry.form.priority.data,
             client_uuid=entry.form.client_uuid.data,
+            same_as=_open_concern_of(village, entry.form.same_as.data),
         )
         for entry in form.concerns
         if not entry.form.is_blank()
