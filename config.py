@@ -47,6 +47,13 @@ class Config:
     TRACK_RATE_LIMIT = os.environ.get("TRACK_RATE_LIMIT", "20 per minute;200 per hour")
     PAGE_SIZE = 20
     MAX_CONCERNS_PER_VISIT = 20
+    # Photos of visits and concerns (tracker/attachments/photos.py): kept here under random names.
+    UPLOAD_FOLDER = os.environ.get("UPLOAD_FOLDER", str(INSTANCE_DIR / "uploads"))
+    MAX_PHOTO_BYTES = 10 * 1024 * 1024
+    MAX_PHOTO_PIXELS = 40_000_000
+    MAX_PHOTOS_PER_UPLOAD = 5  # the photo form's requests may carry this many photos
+    # Any other request: one photo and its form at most (a larger one is answered 413).
+    MAX_CONTENT_LENGTH = MAX_PHOTO_BYTES + 1024 * 1024
     WTF_CSRF_TIME_LIMIT = None  # a form opened in a village may be sent hours later
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"

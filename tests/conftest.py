@@ -64,8 +64,9 @@ def database_url(request, tmp_path_factory):
 
 
 @pytest.fixture
-def app(database_url):
+def app(database_url, tmp_path):
     app = make_app(database_url)
+    app.config["UPLOAD_FOLDER"] = str(tmp_path / "uploads")  # photos of a test never reach instance/
     with app.app_context():
         load_communes(11)
         ensure_default_categories()

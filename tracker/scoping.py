@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from flask import abort
 
 from .extensions import db
-from .models import Commune, Concern, User, Village, Visit
+from .models import Attachment, Commune, Concern, User, Village, Visit
 
 
 def commune_ids_clause(user: User, commune_column) -> sa.ColumnElement[bool]:
@@ -62,3 +62,15 @@ def get_visit_or_404(user: User, visit_id: int) -> Visit:
 def get_concern_or_404(user: User, concern_id: int) -> Concern:
     """The concern, if ``user`` may see it. :raise 404: if it does not exist or is out of scope."""
     return _one_or_404(visible_concerns(user).where(Concern.id == concern_id))
+
+
+def visible_attachments(user: User) -> sa.Select:
+    """Photos and documents of the visits and concerns ``user`` may see."""
+    visits = sa.select(Visit.id).join(Visit.village).where(commune_ids_clause(user, Village.commune_id))
+    concerns = sa.select(Concern.id).join(Concern.village).where(commune_ids_clause(user, Village.commune_id))
+    return sa.select(Attachment).where(sa.or_(Attachment.visit_id.in_(visits), Attachment.concern_id.in_(concerns)))
+
+
+def get_attachment_or_404(user: User, attachment_id: int) -> Attachment:
+    """The attachment, if ``user`` may see its visit or concern. :raise 404: if missing or out of scope."""
+    return _one_or_404(visible_attachments(user).where(Attachment.id == attachment_id))
