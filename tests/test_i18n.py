@@ -456,6 +456,7 @@ def signed_in_pages(scene) -> dict:
         "a concern in progress": ("GET", f"/concerns/{scene['concern']}", None, 200),
         "a resolved concern": ("GET", f"/concerns/{scene['resolved']}", None, 200),
         "a rejected concern": ("GET", f"/concerns/{scene['rejected']}", None, 200),
+        "slip for the resident": ("GET", f"/concerns/{scene['concern']}/slip", None, 200),
         "a missing visit (404)": ("GET", "/visits/999999", None, 404),
         "a missing page (404)": ("GET", "/no-such-page", None, 404),
     }
@@ -471,8 +472,26 @@ def test_pages_speak_one_language(app, client, auth, scene, english_texts, vietn
     assert not problems, f"{role}, {mode}:\n  " + "\n  ".join(problems)
 
 
+def public_pages(app, scene) -> dict:
+    """The public look-up of a concern by its reference code, as a resident sees it."""
+    with app.app_context():
+        code = {key: db.session.get(Concern, scene[key]).reference_code for key in ("concern", "resolved", "rejected")}
+    satisfaction = f"/track/{code['resolved']}/satisfaction"
+    return {
+        "look-up form": ("GET", "/track", None, 200),
+        "look-up, nothing typed": ("GET", "/track?code=+", None, 200),
+        "look-up, no such code": ("GET", "/track?code=ZZZZ-ZZZZ", None, 404),
+        "public page, in progress": ("GET", f"/track/{code['concern']}", None, 200),
+        "public page, rejected": ("GET", f"/track/{code['rejected']}", None, 200),
+        "public page, resolved": ("GET", f"/track?code={code['resolved'].lower()}", None, 200),
+        "satisfaction, no answer": ("POST", satisfaction, {}, 200),
+        "satisfaction given": ("POST", satisfaction, {"answer": "satisfied"}, 200),
+        "satisfaction given again": ("POST", satisfaction, {"answer": "partly"}, 200),
+    }
+
+
 @pytest.mark.parametrize("mode", MODES)
-def test_signed_out_pages_speak_one_language(client, scene, english_texts, vietnamese_texts, mode):
+def test_signed_out_pages_speak_one_language(app, client, scene, english_texts, vietnamese_texts, mode):
     language, headers = choose_language(client, mode)
     pages = {
         "sign-in page": ("GET", "/login", None, 200),
@@ -482,6 +501,7 @@ def test_signed_out_pages_speak_one_language(client, scene, english_texts, vietn
         "a missing page (404)": ("GET", "/no-such-page", None, 404),
         "signed in": ("POST", "/login", {"username": "official.bunglao", "password": PASSWORD}, 200),
         "signed out": ("POST", "/logout", {}, 200),
+        **public_pages(app, scene),
     }
     problems = check_pages(client, pages, language, headers, scene, english_texts, vietnamese_texts)
     assert not problems, f"{mode}:\n  " + "\n  ".join(problems)

@@ -3,7 +3,7 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import RadioField, StringField
-from wtforms.validators import InputRequired
+from wtforms.validators import DataRequired, InputRequired
 
 from ..formutils import select_choices
 from .logic import RESIDENT_SATISFACTION
@@ -17,7 +17,8 @@ class LookupForm(FlaskForm):
 
     code = StringField(
         _l("Reference code"),
-        validators=[InputRequired(message=_l("Type the reference code written on your slip."))],
+        filters=[lambda text: text.strip() if text else text],
+        validators=[DataRequired(message=_l("Type the reference code written on your slip."))],
     )
 
 
