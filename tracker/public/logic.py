@@ -129,6 +129,8 @@ class PublicConcern:
     is_overdue: bool
     resolved_at: datetime | None
     events: list[PublicEvent] = field(default_factory=list)
+    # The public note of the change that brought the current status: how it was resolved, why rejected.
+    status_note: str | None = None
     # The status of the earlier concern a duplicate is followed under (its code stays private).
     original_status_label: str | None = None
     # The resident's own answer on this page, once given (translated), and whether they may still give it.
@@ -175,6 +177,8 @@ def public_view(concern: Concern, today: date) -> PublicConcern:
         key=lambda e: (e.created_at, e.id or 0),
     )
     answer = _resident_answer(concern)
+    to_current = [e for e in events if e.kind == "status" and e.new_value == concern.status]
+    status_note = ((to_current[-1].note or "").strip() or None) if to_current else None
     closed_otherwise = concern.status in ("rejected", "duplicate")
     original = concern.duplicate_of if concern.status == "duplicate" else None
     return PublicConcern(
@@ -190,6 +194,7 @@ def public_view(concern: Concern, today: date) -> PublicConcern:
         is_overdue=concern.status in OPEN_STATUSES and concern.due_date < today,
         resolved_at=concern.resolved_at if concern.status == "resolved" else None,
         events=[_public_event(e) for e in events],
+        status_note=status_note,
         original_status_label=original.status_label if original is not None else None,
         resident_answer=str(SATISFACTION[answer]) if answer else None,
         may_answer=concern.status == "resolved" and answer is None,

@@ -134,7 +134,9 @@ def slip(concern_id: int):
         title=_("Slip for the resident"),
         concern=concern,
         code=spaced_code(concern.reference_code),
-        track_url=url_for("public.track", _external=True),
+        # The address is printed with a break allowed before the path: a long host name wraps there.
+        site_url=url_for("public.track", _external=True).removesuffix(url_for("public.track")),
+        track_path=url_for("public.track"),
         qr_svg=qr_code_svg(
             url_for("public.concern", code=concern.reference_code, _external=True),
             _("QR code: opens the page of this concern"),
