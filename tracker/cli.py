@@ -4,7 +4,9 @@ import click
 import sqlalchemy as sa
 from flask import Flask, current_app
 from flask.cli import with_appcontext
+from flask_babel import force_locale
 
+from .auth.password_policy import password_problems
 from .extensions import db
 from .models import ROLES, Commune, User
 from .passwords import hash_password
@@ -68,8 +70,10 @@ def create_user_command(username: str, full_name: str, role: str, commune_code: 
     username = username.strip().lower()
     if db.session.scalar(sa.select(User.id).where(User.username == username)):
         raise click.ClickException(f"A user named {username!r} already exists.")
-    if len(password) < 12:
-        raise click.ClickException("The password must have at least 12 characters.")
+    with force_locale("en"):  # the command speaks English, like its other messages
+        problems = [str(problem) for problem in password_problems(password, username)]
+    if problems:
+        raise click.ClickException(" ".join(problems))
     commune = None
     if commune_code:
         commune = db.session.scalar(sa.select(Commune).where(Commune.code == commune_code.zfill(5)))

@@ -28,7 +28,7 @@
     if (!input || !select) { return; }
     var all = Array.prototype.map.call(select.querySelectorAll("option"), function (o) {
       return { value: o.value, text: o.textContent, group: o.parentNode.tagName === "OPTGROUP" ? o.parentNode.label : null,
-               folded: fold(o.textContent + " " + (o.parentNode.label || "")) };
+               folded: fold(o.textContent + " " + (o.parentNode.label || "") + " " + (o.dataset.former || "")) };
     });
     var count = document.getElementById("village-search-count");
     input.addEventListener("input", function () {

@@ -37,3 +37,14 @@ def authenticate(username: str, password: str) -> User | None:
         user.password_hash = hash_password(password)
     user.last_login_at = utcnow()
     return user
+
+
+def set_new_password(user: User, new_password: str) -> None:
+    """Give ``user`` the new password they chose (already checked against the rules).
+
+    Clears ``must_change_password`` and bumps ``session_version``, which ends every session of the user;
+    the caller commits and signs the user in again, so that only the session in hand goes on.
+    """
+    user.password_hash = hash_password(new_password)
+    user.must_change_password = False
+    user.session_version += 1

@@ -95,13 +95,18 @@ def _visit_form() -> VisitForm:
         .options(so.joinedload(Village.commune))
         .order_by(Village.name_folded)
     ).all()
+
+    # The search box also finds a village by its former (pre-2025) commune: "Ẳng Tở" finds those now in Búng Lao.
+    def former(v: Village) -> dict:
+        return {"data-former": v.former_commune} if v.former_commune else {}
+
     if current_user.is_province_wide:  # grouped by commune
         village_choices = [
-            SelectChoice(value=v.id, label=v.name, optgroup=v.commune.name)
+            SelectChoice(value=v.id, label=v.name, optgroup=v.commune.name, render_kw=former(v))
             for v in sorted(villages, key=lambda v: (v.commune.name_folded, v.name_folded))
         ]
     else:
-        village_choices = select_choices((v.id, v.name) for v in villages)
+        village_choices = [SelectChoice(value=v.id, label=v.name, render_kw=former(v)) for v in villages]
     colleagues = db.session.scalars(
         sa.select(User)
         .where(User.active, User.id != current_user.id, User.role.in_(("official", "supervisor")))

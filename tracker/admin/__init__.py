@@ -1,0 +1,1 @@
+"""Administration: users, villages (one by one or from a spreadsheet), categories, and the audit trail."""
