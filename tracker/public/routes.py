@@ -90,7 +90,8 @@ def track():
     return _concern_page(concern) if concern else _not_found()
 
 
-@bp.get("/track/<code>")
+# ``path``: a code typed with a slash in it is answered like any other malformed code, not by the site's 404.
+@bp.get("/track/<path:code>")
 @lookup_limit
 def concern(code: str):
     """The concern with reference code ``code``, at an address that can be bookmarked or put in a QR code."""
