@@ -45,6 +45,8 @@ class Config:
     RATELIMIT_HEADERS_ENABLED = True
     # Look-ups of a reference code on the public page, per address (Flask-Limiter syntax, ";" between limits).
     TRACK_RATE_LIMIT = os.environ.get("TRACK_RATE_LIMIT", "20 per minute;200 per hour")
+    # How many reverse proxies in front of the app set X-Forwarded-For/-Proto/-Host (0: none, trust no header).
+    TRUSTED_PROXIES = int(os.environ.get("TRUSTED_PROXIES", "0"))
     PAGE_SIZE = 20
     MAX_CONCERNS_PER_VISIT = 20
     # Photos of visits and concerns (tracker/attachments/photos.py): kept here under random names.

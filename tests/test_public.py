@@ -7,6 +7,9 @@ import itsdangerous
 import pytest
 import sqlalchemy as sa
 
+from config import TestConfig
+from tests.conftest import PASSWORD
+from tracker import create_app
 from tracker.extensions import db, limiter
 from tracker.models import Concern, ConcernEvent, User
 from tracker.public.logic import normalise_code, spaced_code
@@ -382,3 +385,34 @@ def test_province_supervisor_prints_any_slip(app, client, auth, world, factory):
     concern_id = factory.concern(world.hua_sa_a, world.official_qt)
     auth.login("supervisor.province")
     assert client.get(f"/concerns/{concern_id}/slip").status_code == 200
+
+
+def test_behind_a_trusted_proxy_each_visitor_has_their_own_budget(app, database_url, client, world, factory):
+    """With TRUSTED_PROXIES, the address the proxy forwards counts, and the slip gives the address people use."""
+
+    class BehindAProxy(TestConfig):
+        SQLALCHEMY_DATABASE_URI = database_url
+        TRUSTED_PROXIES = 1
+        TRACK_RATE_LIMIT = "1 per minute"
+
+    concern_id = factory.concern(world.hua_chan, world.official_bl)
+    proxied = create_app(BehindAProxy)
+    try:
+        behind = proxied.test_client()  # every request comes from the proxy, 127.0.0.1
+        first, second = {"X-Forwarded-For": "203.0.113.1"}, {"X-Forwarded-For": "203.0.113.2"}
+        assert behind.get("/track/ZZZZZZZZ", headers=first).status_code == 404
+        assert behind.get("/track/ZZZZZZZZ", headers=first).status_code == 429
+        assert behind.get("/track/ZZZZZZZZ", headers=second).status_code == 404
+
+        outside = {"X-Forwarded-Proto": "https", "X-Forwarded-Host": "tracker.example.vn"}
+        behind.post("/login", data={"username": "official.bunglao", "password": PASSWORD}, headers=outside)
+        page = text_of(behind.get(f"/concerns/{concern_id}/slip", headers=outside))
+        assert "https://tracker.example.vn<wbr>/track" in page
+    finally:
+        with proxied.app_context():
+            db.engine.dispose()
+
+    # Without it, forwarded headers are not believed: they cannot buy anyone a fresh budget.
+    app.config["TRACK_RATE_LIMIT"] = "1 per minute"
+    assert client.get("/track/ZZZZZZZZ", headers=first).status_code == 404
+    assert client.get("/track/ZZZZZZZZ", headers=second).status_code == 429

@@ -5,6 +5,7 @@ import secrets
 from collections.abc import Mapping
 
 from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from config import CONFIGS, INSTANCE_DIR
 
@@ -43,6 +44,10 @@ def configure(app: Flask, config: type | Mapping | None) -> None:
     os.makedirs(app.instance_path, exist_ok=True)
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = _instance_secret_key(app.instance_path)
+    if proxies := app.config.get("TRUSTED_PROXIES", 0):
+        # Behind a reverse proxy: the visitor's own address (look-ups are limited per address), and the
+        # scheme and host they used (the address printed on a resident's slip).
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies)
 
 
 def _instance_secret_key(instance_path: str) -> str:
