@@ -56,6 +56,8 @@ class Config:
     MAX_PHOTOS_PER_UPLOAD = 5  # the photo form's requests may carry this many photos
     # Any other request: one photo and its form at most (a larger one is answered 413).
     MAX_CONTENT_LENGTH = MAX_PHOTO_BYTES + 1024 * 1024
+    # Village spreadsheets between their preview and its confirmation (tracker/admin/villages_import.py).
+    IMPORTS_FOLDER = os.environ.get("IMPORTS_FOLDER", str(INSTANCE_DIR / "imports"))
     WTF_CSRF_TIME_LIMIT = None  # a form opened in a village may be sent hours later
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"

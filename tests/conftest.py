@@ -67,6 +67,7 @@ def database_url(request, tmp_path_factory):
 def app(database_url, tmp_path):
     app = make_app(database_url)
     app.config["UPLOAD_FOLDER"] = str(tmp_path / "uploads")  # photos of a test never reach instance/
+    app.config["IMPORTS_FOLDER"] = str(tmp_path / "imports")  # nor village spreadsheets
     with app.app_context():
         load_communes(11)
         ensure_default_categories()

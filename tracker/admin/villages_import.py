@@ -15,9 +15,9 @@ A village is matched by its commune and its name with accents and case ignored, 
 names are stored in NFC. An empty cell leaves the village's value as it is, and an import never renames a
 village (its name is how it is found): rename one on its own page.
 
-Between the preview and the confirmation the rows wait on the server in ``instance/imports/``, under a
-random token and bound to the user who uploaded them (:func:`store_upload`, :func:`load_upload`); they are
-checked again at confirmation, since the database may have changed in between.
+Between the preview and the confirmation the rows wait on the server in ``IMPORTS_FOLDER``
+(``instance/imports/``), under a random token and bound to the user who uploaded them (:func:`store_upload`,
+:func:`load_upload`); they are checked again at confirmation, since the database may have changed in between.
 """
 
 from __future__ import annotations
@@ -133,19 +133,19 @@ def read_upload(filename: str, data: bytes) -> Upload:
 
 def _read_csv(data: bytes) -> tuple[list[list[str]], bool]:
     legacy = False
-    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        text = data.decode("utf-16")
-    else:
-        try:
-            text = data.decode("utf-8-sig")
-        except UnicodeDecodeError:
-            # Excel's plain "CSV" on a Vietnamese Windows writes cp1258 (tones as combining marks).
+    try:
+        if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):  # Excel's "Unicode text"
+            text = data.decode("utf-16")
+        else:
             try:
-                text, legacy = data.decode("cp1258"), True
+                text = data.decode("utf-8-sig")
             except UnicodeDecodeError:
-                raise ImportFileError(
-                    _l("The file's characters could not be read. Save it as “CSV UTF-8” and try again.")
-                ) from None
+                # Excel's plain "CSV" on a Vietnamese Windows writes cp1258 (tones as combining marks).
+                text, legacy = data.decode("cp1258"), True
+    except UnicodeDecodeError:
+        raise ImportFileError(
+            _l("The file's characters could not be read. Save it as “CSV UTF-8” and try again.")
+        ) from None
     if "\x00" in text:
         raise ImportFileError(_l("This is not a text file. Choose a CSV file or an Excel workbook (.xlsx)."))
     first_line = next((line for line in text.splitlines() if line.strip()), "")
@@ -472,7 +472,7 @@ def apply_import(actor: User, preview: Preview, filename: str) -> dict[str, int]
 
 
 def _imports_dir() -> Path:
-    path = Path(current_app.instance_path) / "imports"
+    path = Path(current_app.config.get("IMPORTS_FOLDER") or Path(current_app.instance_path) / "imports")
     path.mkdir(mode=0o700, parents=True, exist_ok=True)
     return path
 

@@ -29,7 +29,7 @@ _TEMPORARY_ALPHABET = "0123456789abcdefghjkmnpqrstvwxyz"
 def common_passwords() -> frozenset[str]:
     """The shipped list of common breached passwords, read once."""
     with gzip.open(COMMON_PASSWORDS, "rt", encoding="utf-8") as f:
-        return frozenset(line.strip() for line in f if line.strip())
+        return frozenset(line.strip().lower() for line in f if line.strip())
 
 
 def password_problems(password: str, username: str | None = None) -> list:
