@@ -12,6 +12,7 @@ here when missing or older than their ``.po``, as ``make translations`` does.
 """
 
 import html.parser
+import io
 import os
 import re
 import shlex
@@ -25,11 +26,14 @@ import sqlalchemy as sa
 from babel.messages.frontend import CommandLineInterface
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
+from PIL import Image
+from werkzeug.datastructures import FileStorage
 from werkzeug.exceptions import default_exceptions
 from werkzeug.http import HTTP_STATUS_CODES
 from wtforms.i18n import messages_path
 
 from tests.conftest import PASSWORD
+from tracker.attachments.photos import store_photo
 from tracker.extensions import db
 from tracker.localtime import today, utcnow
 from tracker.models import Category, Commune, Concern, ConcernEvent, User, Village
@@ -329,6 +333,12 @@ def find_foreign(text: str, patterns: dict[str, re.Pattern]) -> list[str]:
     return sorted(fragment for fragment, pattern in patterns.items() if pattern.search(text))
 
 
+def a_photo() -> FileStorage:
+    buffer = io.BytesIO()
+    Image.new("RGB", (64, 48), (40, 120, 60)).save(buffer, "JPEG")
+    return FileStorage(io.BytesIO(buffer.getvalue()), filename="IMG_0001.jpg")
+
+
 @pytest.fixture
 def scene(app, world):
     """A visit to Hua Chăn with concerns in several states, and the words of the records themselves."""
@@ -373,6 +383,9 @@ def scene(app, world):
         urgent.created_at = urgent.events[0].created_at = utcnow() - timedelta(days=10)
         urgent.due_date = today() - timedelta(days=9)
         urgent.assignee = official
+        # The evidence of a resolution (housing needs it), and a photo of the visit: the galleries show.
+        store_photo(a_photo(), uploaded_by=official, concern=leaking, is_evidence=True)
+        store_photo(a_photo(), uploaded_by=official, visit=visit)
         change_status(urgent, "in_progress", supervisor, note="Đã báo điện lực huyện.")
         change_status(leaking, "resolved", official, note="Đã lợp lại mái bằng tôn.")
         change_status(roof, "rejected", supervisor, note="Đã được hỗ trợ năm trước.")
@@ -459,6 +472,8 @@ def signed_in_pages(scene) -> dict:
         "slip for the resident": ("GET", f"/concerns/{scene['concern']}/slip", None, 200),
         "a missing visit (404)": ("GET", "/visits/999999", None, 404),
         "a missing page (404)": ("GET", "/no-such-page", None, 404),
+        "photo form of a visit": ("GET", f"/visits/{scene['visit']}/photos", None, 200),
+        "photo form of a concern": ("GET", f"/concerns/{scene['concern']}/photos", None, 200),
     }
 
 
@@ -541,6 +556,13 @@ def test_form_errors_speak_one_language(client, auth, scene, world, english_text
         "visit form, everything wrong": ("POST", "/visits/new", bad_visit, 200),
         "visit form, future date and abroad": ("POST", "/visits/new", far_away, 200),
         "visit form, one more concern": ("POST", "/visits/new", add_one, 200),
+        "a photo that is not one": (
+            "POST",
+            f"/concerns/{scene['concern']}/photos",
+            {"upload_uuid": str(uuid.uuid4()), "photos": [(io.BytesIO(b"notes"), "a.jpg"), (io.BytesIO(b""), "b.jpg")]},
+            422,
+        ),
+        "no photo chosen": ("POST", f"/visits/{scene['visit']}/photos", {"upload_uuid": str(uuid.uuid4())}, 422),
     }
     language, headers = choose_language(client, mode)
     sign_in = pages.pop("sign-in, username too long")

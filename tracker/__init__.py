@@ -79,6 +79,7 @@ def register_extensions(app: Flask) -> None:
 
 def register_blueprints(app: Flask) -> None:
     from .admin.routes import bp as admin_bp
+    from .attachments.routes import bp as attachments_bp
     from .auth.routes import bp as auth_bp
     from .concerns.routes import bp as concerns_bp
     from .i18n import bp as i18n_bp
@@ -91,6 +92,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(i18n_bp)
     app.register_blueprint(admin_bp)
     app.register_blueprint(public_bp)
+    app.register_blueprint(attachments_bp)
 
 
 def register_errorhandlers(app: Flask) -> None:

@@ -12,7 +12,7 @@ MESSAGES = {
     404: (_l("Not found"), _l("There is nothing here, or you do not have access to it.")),
     405: (_l("Not allowed"), _l("This address does not accept that kind of request.")),
     409: (_l("Changed meanwhile"), _l("Someone else changed this in the meantime. Reload and try again.")),
-    413: (_l("Too large"), _l("What you sent is too large.")),
+    413: (_l("Too large"), _l("What you sent is too large. Go back and send a smaller photo, or fewer at once.")),
     429: (_l("Too many requests"), _l("Please wait a moment and try again.")),
     500: (_l("Something went wrong"), _l("The error has been recorded. Nothing you sent was half-saved.")),
 }

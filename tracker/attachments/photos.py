@@ -213,7 +213,7 @@ def add_photos(
             if len(files) == 1:
                 raise
             raise PhotoRejected(
-                _l("“%(name)s”: %(problem)s", name=_short_name(file.filename), problem=error.args[0])
+                _l("File “%(name)s”: %(problem)s", name=_short_name(file.filename), problem=error.args[0])
             ) from error
     return stored
 
