@@ -470,6 +470,7 @@ def signed_in_pages(scene) -> dict:
         "a resolved concern": ("GET", f"/concerns/{scene['resolved']}", None, 200),
         "a rejected concern": ("GET", f"/concerns/{scene['rejected']}", None, 200),
         "slip for the resident": ("GET", f"/concerns/{scene['concern']}/slip", None, 200),
+        "change your password": ("GET", "/account/password", None, 200),
         "a missing visit (404)": ("GET", "/visits/999999", None, 404),
         "a missing page (404)": ("GET", "/no-such-page", None, 404),
         "photo form of a visit": ("GET", f"/visits/{scene['visit']}/photos", None, 200),
@@ -484,6 +485,149 @@ def test_pages_speak_one_language(app, client, auth, scene, english_texts, vietn
     assert auth.login(ROLES[role]).status_code == 302
     language, headers = choose_language(client, mode)
     problems = check_pages(client, signed_in_pages(scene), language, headers, scene, english_texts, vietnamese_texts)
+    assert not problems, f"{role}, {mode}:\n  " + "\n  ".join(problems)
+
+
+# --- Administration ---------------------------------------------------------------------------------------
+
+ADMIN_IMPORT = (
+    "name,commune,former_commune,households,latitude,longitude,distance_km\r\n"
+    "Pá Khoang,03301,Ẳng Tở,77,21.41,103.30,6.5\r\n"
+    "Hua Chăn,Búng Lao,Ẳng Tở,100,,,\r\n"
+    "Bản Xa,Mường Không Có,,nhiều,48.85,2.35,900\r\n"
+    "pa khoang,Búng Lao,,,21.3,,\r\n"
+).encode()
+
+
+def villages_import_columns() -> tuple[str, ...]:
+    from tracker.admin.villages_import import COLUMNS
+
+    return COLUMNS
+
+
+@pytest.fixture
+def admin_scene(app, world):
+    """Administration with something of every kind in its audit trail, and the words of the records themselves.
+
+    Built without the visits of ``scene``: the Administration pages show users, villages and categories.
+    """
+    from tracker.admin import villages_import
+    from tracker.admin.categories import CategoryData, save_category, set_category_active
+    from tracker.admin.users import UserData, create_user, reset_password, set_active, update_user
+    from tracker.admin.villages import VillageData, save_village
+
+    with app.app_context():
+        admin = db.session.get(User, world.admin)
+        bung_lao = db.session.get(Village, world.hua_chan).commune
+        user, _password = create_user(admin, "deo.van.son", UserData("Đèo Văn Sơn", "official", bung_lao))
+        update_user(admin, user, UserData("Đèo Văn Sơn", "supervisor", bung_lao, language="en"))
+        reset_password(admin, user)
+        set_active(admin, user, False)
+        save_village(admin, db.session.get(Village, world.hua_na), VillageData("Hua Nạ", bung_lao, "Ẳng Tở", 74))
+        category = save_category(admin, None, CategoryData("Cháy rừng", "Forest fires", True))
+        set_category_active(admin, category, False)
+        good = b"\r\n".join(ADMIN_IMPORT.split(b"\r\n")[:3])
+        upload = villages_import.read_upload("villages.csv", good)
+        villages_import.apply_import(admin, villages_import.preview_import(admin, upload), "villages.csv")
+        categories = db.session.scalars(sa.select(Category)).all()
+        data = [
+            *db.session.scalars(sa.select(Commune.name)),
+            *db.session.scalars(sa.select(Village.name)),
+            *db.session.scalars(sa.select(Village.former_commune)),
+            *db.session.scalars(sa.select(User.full_name)),
+            *db.session.scalars(sa.select(User.username)),
+            *("villages.csv", "Bản Xa", "Mường Không Có", "nhiều", "pa khoang"),
+        ]
+        return {
+            "official": world.official_bl,
+            "village": world.hua_chan,
+            "category": category.id,
+            "data": [value for value in data if value],
+            "category_names": {"vi": [c.name_vi for c in categories], "en": [c.name_en for c in categories]},
+        }
+
+
+def admin_pages(scene: dict, role: str) -> tuple[dict, dict]:
+    """The Administration pages, and their forms with every error, with the status each role gets:
+    ``(pages, pages that name the file's columns, pages that name categories in both languages)``."""
+    users = 403 if role == "official" else 200  # supervisors manage their officials
+    mine = 403 if role != "admin" else 200  # villages, categories and the audit trail are the administrator's
+    bad_user = {"username": "Lò", "full_name": "", "role": "chief", "commune_id": "999999", "language": "fr"}
+    good_user = {"username": "lo.van.son", "full_name": "Lò Văn Sơn", "role": "official", "language": ""}
+    good_user["commune_id"] = str(scene["commune"])
+    bad_village = {"name": "", "commune_id": "", "households": "many", "latitude": "48.85", "longitude": "2.35"}
+    bad_village["distance_km"] = "-1"
+    bad_password = {"current_password": "", "new_password": "password1234", "confirm": "other"}
+    pages = {
+        "administration": ("GET", "/admin/", None, users),
+        "users": ("GET", "/admin/users", None, users),
+        "users, nothing found": ("GET", "/admin/users?q=zzzz", None, users),
+        "deactivated users": ("GET", "/admin/users?status=inactive", None, users),
+        "new user": ("GET", "/admin/users/new", None, users),
+        "new user, everything wrong": ("POST", "/admin/users/new", bad_user, users),
+        "new user created": ("POST", "/admin/users/new", good_user, users),
+        "an official": ("GET", f"/admin/users/{scene['official']}", None, users),
+        "a password reset": ("POST", f"/admin/users/{scene['official']}/reset-password", {}, users),
+        "villages": ("GET", "/admin/villages", None, mine),
+        "villages, page 2": ("GET", "/admin/villages?page=2", None, mine),
+        "villages, nothing found": ("GET", "/admin/villages?q=zzzz", None, mine),
+        "villages no longer in use": ("GET", "/admin/villages?status=inactive", None, mine),
+        "new village, everything wrong": ("POST", "/admin/villages/new", bad_village, mine),
+        "a village": ("GET", f"/admin/villages/{scene['village']}", None, mine),
+        "import preview, rows with problems": (
+            "POST",
+            "/admin/villages/import",
+            {"file": (io.BytesIO(ADMIN_IMPORT), "villages.csv")},
+            mine,
+        ),
+        "import preview, nothing to import": (
+            "POST",
+            "/admin/villages/import",
+            {"file": (io.BytesIO(b"\r\n".join(ADMIN_IMPORT.split(b"\r\n")[:3])), "villages.csv")},
+            mine,
+        ),
+        "change your password, everything wrong": ("POST", "/account/password", bad_password, 200),
+        "a missing user (404 or 403)": ("GET", "/admin/users/999999", None, 403 if role == "official" else 404),
+    }
+    # The import page names the file's columns as the file must spell them: identifiers, not words.
+    naming_columns = {
+        "import": ("GET", "/admin/villages/import", None, mine),
+        "import, not a spreadsheet": ("POST", "/admin/villages/import", {"file": (io.BytesIO(b"%PDF"), "a.pdf")}, mine),
+    }
+    naming_categories = {
+        "categories": ("GET", "/admin/categories", None, mine),
+        "new category, everything wrong": (
+            "POST",
+            "/admin/categories/new",
+            {"name_vi": "điện", "sort_order": "x"},
+            mine,
+        ),
+        "a retired category": ("GET", f"/admin/categories/{scene['category']}", None, mine),
+        "audit trail": ("GET", "/admin/audit", None, mine),
+        "audit trail, page 2": ("GET", "/admin/audit?page=2", None, mine),
+        "audit trail of users": ("GET", "/admin/audit?about=user", None, mine),
+        "audit trail of imports": ("GET", "/admin/audit?about=import", None, mine),
+    }
+    return pages, naming_columns, naming_categories
+
+
+@pytest.mark.parametrize("mode", MODES)
+@pytest.mark.parametrize("role", ROLES)
+def test_administration_speaks_one_language(
+    app, client, auth, admin_scene, factory, english_texts, vietnamese_texts, role, mode
+):
+    app.config["PAGE_SIZE"] = 2  # so that the lists have pages
+    admin_scene = dict(admin_scene, commune=factory.commune_id("03301"))
+    assert auth.login(ROLES[role]).status_code == 302
+    language, headers = choose_language(client, mode)
+    pages, naming_columns, naming_categories = admin_pages(admin_scene, role)
+    problems = check_pages(client, pages, language, headers, admin_scene, english_texts, vietnamese_texts)
+    columns = dict(admin_scene, data=admin_scene["data"] + list(villages_import_columns()))
+    problems += check_pages(client, naming_columns, language, headers, columns, english_texts, vietnamese_texts)
+    # These pages name each category in both languages, as their own words: records, not messages.
+    both = admin_scene["category_names"]["vi"] + admin_scene["category_names"]["en"]
+    relaxed = dict(admin_scene, data=admin_scene["data"] + both, category_names={"vi": [], "en": []})
+    problems += check_pages(client, naming_categories, language, headers, relaxed, english_texts, vietnamese_texts)
     assert not problems, f"{role}, {mode}:\n  " + "\n  ".join(problems)
 
 

@@ -98,6 +98,8 @@ def save_category(actor: User, category: Category | None, data: CategoryData) ->
         db.session.rollback()
         return category
     action = "category_updated" if before else "category_created"
+    if action == "category_created":
+        changes = {key: value for key, value in changes.items() if value[1] not in (None, False)}
     audit.record(actor, action, "category", category.id, category.name_vi, changes)
     db.session.commit()
     return category

@@ -4,11 +4,15 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import BooleanField, FloatField, Form, IntegerField, SelectField, StringField
-from wtforms.validators import DataRequired, Length, Optional, ValidationError
+from wtforms.validators import DataRequired, Length, Optional, Regexp, ValidationError
 
+from ..extensions import db
 from ..formutils import NumberBetween, choice_values, optional_int, select_choices
+from ..models import Commune
 from ..visits.forms import VIETNAM_LATITUDE, VIETNAM_LONGITUDE
 from .audit import TARGET_TYPES
+from .errors import RuleError
+from .users import USERNAME, USERNAME_RULE, check_assignment, normalise_username
 from .villages import VILLAGE_STATUSES
 
 NOT_A_CHOICE = _l("Choose one of the options.")
@@ -50,8 +54,9 @@ class UserForm(FlaskForm):
         invalid_choice_message=NOT_A_CHOICE,
     )
 
-    def __init__(self, *args, role_choices=(), commune_choices=(), **kwargs):
+    def __init__(self, *args, actor=None, role_choices=(), commune_choices=(), **kwargs):
         super().__init__(*args, **kwargs)
+        self.actor = actor
         self.role.choices = list(role_choices)
         self.commune_id.choices = list(commune_choices)
 
@@ -59,13 +64,27 @@ class UserForm(FlaskForm):
         if field.raw_data and field.raw_data[0] and field.data not in choice_values(field.choices):
             raise ValidationError(NOT_A_CHOICE)
 
+    def validate(self, extra_validators=None) -> bool:
+        """The fields' own checks, then whether the role and commune go together (all messages at once)."""
+        valid = super().validate(extra_validators)
+        if self.actor is not None and not self.role.errors and not self.commune_id.errors:
+            commune = db.session.get(Commune, self.commune_id.data) if self.commune_id.data else None
+            try:
+                check_assignment(self.actor, self.role.data, commune)
+            except RuleError as error:
+                getattr(self, error.field).errors.append(error.message)
+                valid = False
+        return valid
+
 
 class NewUserForm(UserForm):
     username = StringField(
         _l("Username"),
+        filters=[normalise_username],
         validators=[
             DataRequired(message=_l("Enter a username.")),
             Length(min=3, max=64, message=_l("From %(min)d to %(max)d characters.")),
+            Regexp(USERNAME, message=USERNAME_RULE),
         ],
         render_kw={"autocomplete": "off", "autocapitalize": "none", "spellcheck": "false"},
     )

@@ -127,7 +127,11 @@ def _user_form_choices() -> dict:
     communes = [(c.id, c.name) for c in assignable_communes(current_user)]
     if current_user.role == "admin":
         communes = [("", _l("None: the whole province")), *communes]
-    return {"role_choices": select_choices(roles), "commune_choices": select_choices(communes)}
+    return {
+        "actor": current_user._get_current_object(),
+        "role_choices": select_choices(roles),
+        "commune_choices": select_choices(communes),
+    }
 
 
 def _user_data(form: UserForm) -> users.UserData:

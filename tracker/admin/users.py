@@ -22,7 +22,8 @@ from .errors import RuleError
 from .permissions import assignable_roles, can_manage_user, may_assign
 
 # 3 to 64 characters: lower-case letters, digits, dots, dashes and underscores, not at either end.
-USERNAME = re.compile(r"[a-z0-9](?:[a-z0-9._-]{1,62})[a-z0-9]")
+USERNAME = re.compile(r"[a-z0-9](?:[a-z0-9._-]{1,62})[a-z0-9]\Z")
+USERNAME_RULE = _l("3 to 64 characters: lower-case letters without accents, digits, dots, dashes or underscores.")
 
 
 @dataclass
@@ -78,10 +79,7 @@ def create_user(actor: User, username: str, data: UserData) -> tuple[User, str]:
     """
     username = normalise_username(username)
     if not USERNAME.fullmatch(username):
-        raise RuleError(
-            "username",
-            _l("3 to 64 characters: lower-case letters without accents, digits, dots, dashes or underscores."),
-        )
+        raise RuleError("username", USERNAME_RULE)
     if db.session.scalar(sa.select(User.id).where(User.username == username)) is not None:
         raise RuleError("username", _l("This username is already taken."))
     check_assignment(actor, data.role, data.commune)
