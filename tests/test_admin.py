@@ -648,3 +648,32 @@ def test_the_audit_trail_is_append_only(app, world):
             db.session.commit()
         db.session.rollback()
         assert db.session.get(AuditEvent, event.id).changes == {"role": ["official", "admin"]}
+
+
+# --- Odd input ------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/admin/users?q=%00&role=x&commune=abc&status=zzz&page=abc",
+        "/admin/villages?q=a%00b&commune=-1&status=%00&page=-3",
+        "/admin/audit?about=%00&page=99999",
+    ],
+)
+def test_odd_filters_give_a_page_not_an_error(client, auth, world, path):
+    auth.login("admin")
+    assert client.get(path).status_code == 200
+
+
+def test_control_characters_are_dropped_from_names(app, client, auth, world, factory):
+    auth.login("admin")
+    response = client.post(
+        "/admin/villages/new", data={"name": "Pá\x00 Khoang\t", "commune_id": factory.commune_id(BUNG_LAO)}
+    )
+    assert response.status_code == 302
+    response = client.post(f"/admin/users/{world.official_bl}", data=user_form(app, full_name="Lò\x00Văn Minh"))
+    assert response.status_code == 302
+    with app.app_context():
+        assert db.session.scalar(sa.select(Village.name).where(Village.name_folded == "pa khoang")) == "Pá Khoang"
+        assert db.session.get(User, world.official_bl).full_name == "Lò Văn Minh"

@@ -169,3 +169,14 @@ def test_signing_out_is_allowed_before_the_change(app, client, auth, world):
     auth.login("official.bunglao")
     assert auth.logout().location == "/login"
     assert client.get("/").location.startswith("/login")
+
+
+def test_a_user_made_on_the_command_line_is_in_the_audit_trail(app, runner, world):
+    from tracker.models import AuditEvent
+
+    args = ["create-user", "--username", "quan.tri.hai", "--name", "Lê Văn Hải", "--role", "admin"]
+    assert runner.invoke(args=[*args, "--password", NEW_PASSWORD]).exit_code == 0
+    with app.app_context():
+        event = db.session.scalar(sa.select(AuditEvent))
+        assert (event.action, event.actor_id, event.target_label) == ("user_created", None, "Lê Văn Hải")
+        assert event.changes["role"] == [None, "admin"]

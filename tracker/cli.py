@@ -6,6 +6,7 @@ from flask import Flask, current_app
 from flask.cli import with_appcontext
 from flask_babel import force_locale
 
+from .admin import audit
 from .auth.password_policy import password_problems
 from .extensions import db
 from .models import ROLES, Commune, User
@@ -81,14 +82,18 @@ def create_user_command(username: str, full_name: str, role: str, commune_code: 
             raise click.ClickException(f"No commune with code {commune_code}. Run flask load-communes first?")
     elif role == "official":
         raise click.ClickException("An official needs a commune (--commune CODE).")
-    db.session.add(
-        User(
-            username=username,
-            full_name=full_name.strip(),
-            role=role,
-            commune=commune,
-            password_hash=hash_password(password),
-        )
+    user = User(
+        username=username,
+        full_name=full_name.strip(),
+        role=role,
+        commune=commune,
+        password_hash=hash_password(password),
     )
+    db.session.add(user)
+    db.session.flush()
+    created = {"username": [None, username], "full_name": [None, user.full_name], "role": [None, role]}
+    if commune:
+        created["commune"] = [None, commune.name]
+    audit.record(None, "user_created", "user", user.id, user.full_name, created)  # by: the command line
     db.session.commit()
     click.echo(f"Created {role} {username}.")

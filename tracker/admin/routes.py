@@ -111,8 +111,9 @@ def user_list():
         query = query.where(User.role == form.role.data)
     if form.commune.data:
         query = query.where(User.commune_id == form.commune.data)
-    if form.q.data and fold(form.q.data):
-        pattern = like_pattern(form.q.data)
+    text = users.clean_name(form.q.data)
+    if fold(text):
+        pattern = like_pattern(text)
         query = query.where(
             sa.or_(User.full_name_folded.like(pattern, escape="\\"), User.username.like(pattern, escape="\\"))
         )

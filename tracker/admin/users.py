@@ -41,8 +41,12 @@ def normalise_username(username: str) -> str:
 
 
 def clean_name(text: str | None) -> str:
-    """Text as stored: NFC (how a Vietnamese keyboard types it), trimmed, single spaces."""
-    return " ".join(unicodedata.normalize("NFC", text or "").split())
+    """Text as stored: NFC (how a Vietnamese keyboard types it), trimmed, single spaces, no control characters.
+
+    (PostgreSQL refuses a NUL character in text; a name never needs a control character.)
+    """
+    text = "".join(" " if unicodedata.category(ch) == "Cc" else ch for ch in text or "")
+    return " ".join(unicodedata.normalize("NFC", text).split())
 
 
 def _snapshot(user: User) -> dict:

@@ -52,8 +52,9 @@ def village_list_query(user: User, filters: VillageFilters) -> sa.Select:
         query = query.where(Village.active)
     elif filters.status == "inactive":
         query = query.where(sa.not_(Village.active))
-    if filters.text and fold(filters.text):
-        pattern = like_pattern(filters.text)
+    text = clean_name(filters.text)
+    if fold(text):
+        pattern = like_pattern(text)
         query = query.where(
             sa.or_(
                 Village.name_folded.like(pattern, escape="\\"),
