@@ -677,3 +677,11 @@ def test_control_characters_are_dropped_from_names(app, client, auth, world, fac
     with app.app_context():
         assert db.session.scalar(sa.select(Village.name).where(Village.name_folded == "pa khoang")) == "Pá Khoang"
         assert db.session.get(User, world.official_bl).full_name == "Lò Văn Minh"
+
+
+def test_a_province_supervisor_chooses_the_commune_of_a_new_official(app, client, auth, world):
+    auth.login("supervisor.province")
+    form = client.get("/admin/users/new").get_data(as_text=True)
+    assert re.search(r'<select[^>]*id="commune_id"[^>]*>\s*<option selected value="">Choose the commune</option>', form)
+    response = client.post("/admin/users/new", data=user_form(app, username="lo.van.son", commune=None))
+    assert "A commune official belongs to a commune: choose it." in response.get_data(as_text=True)

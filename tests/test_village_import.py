@@ -373,3 +373,14 @@ def test_the_import_page_explains_the_columns(client, admin):
     for column in COLUMNS:
         assert f"<code>{column}</code>" in page
     assert 'enctype="multipart/form-data"' in page
+
+
+def test_a_workbook_that_unpacks_to_far_too_much_is_refused(app, client, admin):
+    import zipfile
+
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("xl/sharedStrings.xml", b"<a>" + b"0" * (villages_import.MAX_UNPACKED_BYTES + 1) + b"</a>")
+    assert len(out.getvalue()) < villages_import.MAX_BYTES
+    page = upload(client, out.getvalue(), "villages.xlsx").get_data(as_text=True)
+    assert "The file is larger than 2 MB" in page

@@ -128,6 +128,8 @@ def _user_form_choices() -> dict:
     communes = [(c.id, c.name) for c in assignable_communes(current_user)]
     if current_user.role == "admin":
         communes = [("", _l("None: the whole province")), *communes]
+    elif len(communes) > 1:  # a province-wide supervisor chooses; nothing is chosen for them
+        communes = [("", _l("Choose the commune")), *communes]
     return {
         "actor": current_user._get_current_object(),
         "role_choices": select_choices(roles),

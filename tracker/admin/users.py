@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
+from sqlalchemy.exc import IntegrityError
 
 from ..auth.password_policy import temporary_password
 from ..extensions import db
@@ -97,11 +98,15 @@ def create_user(actor: User, username: str, data: UserData) -> tuple[User, str]:
         password_hash=hash_password(password),
         must_change_password=True,
     )
-    db.session.add(user)
-    db.session.flush()
-    changes = {"username": [None, user.username]} | {k: [None, v] for k, v in _snapshot(user).items() if v}
-    audit.record(actor, "user_created", "user", user.id, user.full_name, changes)
-    db.session.commit()
+    try:
+        db.session.add(user)
+        db.session.flush()
+        changes = {"username": [None, user.username]} | {k: [None, v] for k, v in _snapshot(user).items() if v}
+        audit.record(actor, "user_created", "user", user.id, user.full_name, changes)
+        db.session.commit()
+    except IntegrityError:  # the same username, created at the same moment by someone else
+        db.session.rollback()
+        raise RuleError("username", _l("This username is already taken.")) from None
     return user, password
 
 

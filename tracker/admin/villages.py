@@ -10,6 +10,7 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 from flask_babel import lazy_gettext as _l
+from sqlalchemy.exc import IntegrityError
 
 from ..extensions import db
 from ..models import Commune, User, Village
@@ -123,7 +124,11 @@ def save_village(actor: User, village: Village | None, data: VillageData) -> Vil
     village.longitude = data.longitude
     village.distance_km = data.distance_km
     village.active = data.active
-    db.session.flush()
+    try:
+        db.session.flush()
+    except IntegrityError:  # the same village, added at the same moment by someone else
+        db.session.rollback()
+        raise RuleError("name", _l("This commune already has a village of this name.")) from None
     changes = audit.changes_between(before, snapshot(village))
     if not changes:
         db.session.rollback()

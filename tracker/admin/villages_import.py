@@ -51,6 +51,7 @@ from .villages import snapshot
 
 MAX_BYTES = 2 * 1024 * 1024  # the 1,446 villages of Điện Biên take about 100 kB as CSV
 MAX_ROWS = 5000
+MAX_UNPACKED_BYTES = 50 * 1024 * 1024  # an XLSX unpacked: its XML, sheets and shared strings
 PREVIEW_SECONDS = 60 * 60  # a preview not confirmed within the hour must be uploaded again
 MAX_HOUSEHOLDS = 100_000
 MAX_DISTANCE_KM = 500
@@ -161,6 +162,14 @@ def _read_csv(data: bytes) -> tuple[list[list[str]], bool]:
 def _read_xlsx(data: bytes) -> list[list]:
     import openpyxl  # only the import needs it
 
+    try:
+        # A workbook is a zip: refuse one that would unpack to far more than a list of villages needs.
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            unpacked = sum(info.file_size for info in archive.infolist())
+    except (zipfile.BadZipFile, ValueError):
+        raise ImportFileError(_l("This Excel workbook could not be opened. Save it again from Excel.")) from None
+    if unpacked > MAX_UNPACKED_BYTES:
+        raise ImportFileError(_l("The file is larger than %(size)s MB: split it into several.", size="2"))
     try:
         workbook = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except Exception:  # a damaged workbook can fail in many ways inside openpyxl and zipfile
