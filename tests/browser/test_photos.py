@@ -71,8 +71,13 @@ def test_attach_a_photo_to_a_visit(app, world, live_server, page, shot, visit_id
     thumbnail = page.locator("#photos .gallery img")
     expect(thumbnail).to_have_count(1)
     expect(thumbnail).to_be_visible()
-    assert thumbnail.evaluate("img => img.complete && img.naturalWidth") == 320
-    assert thumbnail.evaluate("img => img.naturalHeight") == 427  # upright: portrait
+    thumbnail.scroll_into_view_if_needed()
+    # Loaded (it is loading="lazy": wait for it), 320 px wide, and upright: portrait.
+    size = thumbnail.evaluate(
+        "img => img.complete && img.naturalWidth ? [img.naturalWidth, img.naturalHeight] : new Promise("
+        "resolve => img.addEventListener('load', () => resolve([img.naturalWidth, img.naturalHeight])))"
+    )
+    assert size == [320, 427]
     expect(page.locator(".flash-success")).to_be_visible()
     shot(page, "visit-with-a-photo")
 
