@@ -488,6 +488,34 @@ def test_pages_speak_one_language(app, client, auth, scene, english_texts, vietn
     assert not problems, f"{role}, {mode}:\n  " + "\n  ".join(problems)
 
 
+def export_pages(role: str) -> dict:
+    """The export page and the monthly report (the supervisors' and administrators': 403 for an official),
+    with their forms' messages; the report of the current month shows the scene's figures."""
+    status = 403 if role == "official" else 200
+    this_month = today().strftime("%Y-%m")
+    pages = {
+        "export page": ("GET", "/exports/", None, status),
+        "export page, not a month": ("POST", "/exports/", {"month": "1999-01", "commune": "", "csv": "1"}, status),
+        "monthly report": ("GET", "/exports/report", None, status),
+        "monthly report of this month": ("GET", f"/exports/report?month={this_month}", None, status),
+        "monthly report, not a month": ("GET", "/exports/report?month=garbage", None, status),
+    }
+    if role in ("province supervisor", "admin"):
+        pages["monthly report of one commune"] = ("GET", f"/exports/report?month={this_month}&commune=03301", None, 200)
+    return pages
+
+
+@pytest.mark.parametrize("mode", MODES)
+@pytest.mark.parametrize("role", ROLES)
+def test_export_pages_speak_one_language(app, client, auth, scene, english_texts, vietnamese_texts, role, mode):
+    assert auth.login(ROLES[role]).status_code == 302
+    language, headers = choose_language(client, mode)
+    # The province's report names the province: a name, like the communes' (and "Điện" is also a category).
+    scene = dict(scene, data=[*scene["data"], "Điện Biên"])
+    problems = check_pages(client, export_pages(role), language, headers, scene, english_texts, vietnamese_texts)
+    assert not problems, f"{role}, {mode}:\n  " + "\n  ".join(problems)
+
+
 # --- Administration ---------------------------------------------------------------------------------------
 
 ADMIN_IMPORT = (

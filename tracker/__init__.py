@@ -82,6 +82,7 @@ def register_blueprints(app: Flask) -> None:
     from .attachments.routes import bp as attachments_bp
     from .auth.routes import bp as auth_bp
     from .concerns.routes import bp as concerns_bp
+    from .exports.routes import bp as exports_bp
     from .i18n import bp as i18n_bp
     from .public.routes import bp as public_bp
     from .visits.routes import bp as visits_bp
@@ -93,6 +94,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(admin_bp)
     app.register_blueprint(public_bp)
     app.register_blueprint(attachments_bp)
+    app.register_blueprint(exports_bp)
 
 
 def register_errorhandlers(app: Flask) -> None:

@@ -8,6 +8,7 @@ from flask_babel import force_locale
 
 from .admin import audit
 from .auth.password_policy import password_problems
+from .exports.cli import export_resolved_command
 from .extensions import db
 from .models import ROLES, Commune, User
 from .passwords import hash_password
@@ -17,6 +18,7 @@ def register(app: Flask) -> None:
     app.cli.add_command(load_communes_command)
     app.cli.add_command(load_demo_command)
     app.cli.add_command(create_user_command)
+    app.cli.add_command(export_resolved_command)
 
 
 @click.command("load-communes")
