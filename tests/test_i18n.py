@@ -38,7 +38,7 @@ from tracker.extensions import db
 from tracker.localtime import today, utcnow
 from tracker.models import Category, Commune, Concern, ConcernEvent, User, Village
 from tracker.visits.logic import ConcernInput, VisitInput, record_visit
-from tracker.workflow import change_status
+from tracker.workflow import Referral, change_status
 
 ROOT = Path(__file__).resolve().parent.parent
 TRANSLATIONS = ROOT / "translations"
@@ -387,9 +387,10 @@ def scene(app, world):
         store_photo(a_photo(), uploaded_by=official, concern=leaking, is_evidence=True)
         store_photo(a_photo(), uploaded_by=official, visit=visit)
         change_status(urgent, "in_progress", supervisor, note="Đã báo điện lực huyện.")
+        leaking.assignee = official  # an official resolves only what is assigned to them
         change_status(leaking, "resolved", official, note="Đã lợp lại mái bằng tôn.")
         change_status(roof, "rejected", supervisor, note="Đã được hỗ trợ năm trước.")
-        change_status(pole, "referred", supervisor)
+        change_status(pole, "referred", supervisor, referral=Referral(to="Phòng Nông nghiệp và Môi trường"))
         db.session.commit()
         data = [
             *db.session.scalars(sa.select(Commune.name)),
@@ -828,3 +829,59 @@ def test_dates_are_written_the_local_way_in_the_province_time(app):
         assert moment(datetime(2026, 10, 31, 16, 30, tzinfo=UTC)) == "23:30 31/10/2026"
     with app.test_request_context(headers={"Accept-Language": "en"}):
         assert app.jinja_env.filters["day"](date(2026, 11, 3)) == "Nov 3, 2026"
+
+
+def review_pages(scene: dict, role: str, world, factory) -> dict:
+    """The supervisors' review (403 for an official), with its forms' messages and a bulk assignment, and a
+    village's page (anyone who may see the village; another commune's is 404 unless province-wide)."""
+    review = 403 if role == "official" else 200
+    province_wide = role in ("province supervisor", "admin")
+    assign = {
+        "concerns": [str(scene["concern"]), str(scene["resolved"]), "999999"],
+        "assignee": str(world.colleague_bl),
+    }
+    every_filter = (
+        "overdue=y&escalated=y&priority=urgent&assignee=none&status=open&raised_from=2020-01-01"
+        "&raised_to=2030-01-01&q=dien&sort=priority"
+    )
+    pages = {
+        "review at a glance": ("GET", "/review/", None, review),
+        "review, concerns to review": ("GET", "/review/concerns?status=open&sort=due", None, review),
+        "review, every filter": ("GET", f"/review/concerns?{every_filter}", None, review),
+        "review, dates that are not": ("GET", "/review/concerns?raised_from=31/12&raised_to=2030-02-30", None, review),
+        "review, dates the wrong way": (
+            "GET",
+            "/review/concerns?raised_from=2026-03-10&raised_to=2026-03-01",
+            None,
+            review,
+        ),
+        "review, nothing found": ("GET", "/review/concerns?q=zzzz", None, review),
+        "review, nothing ticked": ("POST", "/review/concerns", {"assignee": ""}, review),
+        "review, bulk assignment": ("POST", "/review/concerns?status=open", assign, review),
+        "coverage": ("GET", "/review/coverage", None, review),
+        "coverage, every village": ("GET", "/review/coverage?show=all&days=30", None, review),
+        "coverage, not a number": ("GET", "/review/coverage?days=abc", None, review),
+        "coverage, too many days": ("GET", "/review/coverage?days=0", None, review),
+        "trends": ("GET", "/review/trends", None, review),
+        "a village": ("GET", f"/villages/{world.hua_chan}", None, 200),
+        "a village never visited": ("GET", f"/villages/{world.hua_na}", None, 200),
+        "another commune's village": ("GET", f"/villages/{world.hua_sa_a}", None, 200 if province_wide else 404),
+    }
+    if province_wide:
+        commune = factory.commune_id("03301")
+        pages["review, one commune"] = ("GET", f"/review/?commune={commune}", None, 200)
+        pages["trends, one commune"] = ("GET", f"/review/trends?commune={commune}", None, 200)
+    return pages
+
+
+@pytest.mark.parametrize("mode", MODES)
+@pytest.mark.parametrize("role", ROLES)
+def test_review_pages_speak_one_language(
+    app, client, auth, scene, world, factory, english_texts, vietnamese_texts, role, mode
+):
+    app.config["PAGE_SIZE"] = 2  # so that the lists have pages
+    assert auth.login(ROLES[role]).status_code == 302
+    language, headers = choose_language(client, mode)
+    pages = review_pages(scene, role, world, factory)
+    problems = check_pages(client, pages, language, headers, scene, english_texts, vietnamese_texts)
+    assert not problems, f"{role}, {mode}:\n  " + "\n  ".join(problems)

@@ -85,6 +85,7 @@ def register_blueprints(app: Flask) -> None:
     from .exports.routes import bp as exports_bp
     from .i18n import bp as i18n_bp
     from .public.routes import bp as public_bp
+    from .review.routes import bp as review_bp
     from .visits.routes import bp as visits_bp
 
     app.register_blueprint(auth_bp)
@@ -94,6 +95,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(admin_bp)
     app.register_blueprint(public_bp)
     app.register_blueprint(attachments_bp)
+    app.register_blueprint(review_bp)
     app.register_blueprint(exports_bp)
 
 

@@ -1,14 +1,14 @@
 """Concerns: raising one, and the queries behind the concerns list."""
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 
 from ..extensions import db
-from ..localtime import due_date, utcnow
-from ..models import OPEN_STATUSES, Category, Concern, User, Village, Visit
+from ..localtime import day_bounds_utc, due_date, utcnow
+from ..models import OPEN_STATUSES, Category, Concern, ConcernEvent, User, Village, Visit
 from ..scoping import visible_concerns
 from ..textsearch import like_pattern
 from ..workflow import record_created
@@ -56,21 +56,54 @@ def new_concern(
 
 @dataclass
 class ConcernFilters:
-    """What the concerns list is filtered by; every field optional."""
+    """What a list of concerns is filtered by; every field optional, all of them combined with AND.
+
+    ``raised_from`` and ``raised_to`` are local days, both included. ``overdue_on`` keeps the concerns
+    still open whose effective due date is before that local day (usually today: "overdue only").
+    ``sort`` is one of :data:`SORT_ORDERS`.
+    """
 
     status: str | None = None
     category_id: int | None = None
     village_id: int | None = None
     text: str | None = None
+    commune_id: int | None = None
+    priority: str | None = None
+    assignee_id: int | None = None
+    unassigned: bool = False
+    raised_from: date | None = None
+    raised_to: date | None = None
+    overdue_on: date | None = None
+    escalated: bool = False
+    sort: str = "newest"
+
+
+# Urgent first, then high, then normal.
+PRIORITY_RANK = sa.case({"urgent": 0, "high": 1, "normal": 2}, value=Concern.priority, else_=3)
+
+# How a list of concerns may be ordered; the id breaks ties so that pages never overlap.
+SORT_ORDERS = {
+    "newest": (Concern.created_at.desc(), Concern.id.desc()),
+    "oldest": (Concern.created_at, Concern.id),
+    "due": (Concern.effective_due_date, Concern.created_at, Concern.id),
+    "priority": (PRIORITY_RANK, Concern.effective_due_date, Concern.created_at, Concern.id),
+}
 
 
 def concern_list_query(user: User, filters: ConcernFilters) -> sa.Select:
-    """The concerns ``user`` may see that match ``filters``, newest first, with what the list shows loaded."""
+    """The concerns ``user`` may see that match ``filters``, in the order ``filters.sort`` names (newest
+    first by default), with what the lists show loaded (village and commune, category, assignee)."""
     query = visible_concerns(user).options(
         so.contains_eager(Concern.village).joinedload(Village.commune),
         so.joinedload(Concern.category),
         so.joinedload(Concern.assignee),
     )
+    query = filter_concerns(query, filters)
+    return query.order_by(*SORT_ORDERS.get(filters.sort, SORT_ORDERS["newest"]))
+
+
+def filter_concerns(query: sa.Select, filters: ConcernFilters) -> sa.Select:
+    """``query`` (which must join :class:`Village`, as :func:`visible_concerns` does) limited by ``filters``."""
     if filters.status == "open":
         query = query.where(Concern.status.in_(OPEN_STATUSES))
     elif filters.status:
@@ -88,4 +121,20 @@ def concern_list_query(user: User, filters: ConcernFilters) -> sa.Select:
                 Concern.reference_code == filters.text.strip().upper(),
             )
         )
-    return query.order_by(Concern.created_at.desc(), Concern.id.desc())
+    if filters.commune_id:
+        query = query.where(Village.commune_id == filters.commune_id)
+    if filters.priority:
+        query = query.where(Concern.priority == filters.priority)
+    if filters.unassigned:
+        query = query.where(Concern.assignee_id.is_(None))
+    elif filters.assignee_id:
+        query = query.where(Concern.assignee_id == filters.assignee_id)
+    if filters.raised_from:
+        query = query.where(Concern.created_at >= day_bounds_utc(filters.raised_from)[0])
+    if filters.raised_to:
+        query = query.where(Concern.created_at < day_bounds_utc(filters.raised_to)[1])
+    if filters.overdue_on:
+        query = query.where(Concern.status.in_(OPEN_STATUSES), Concern.effective_due_date < filters.overdue_on)
+    if filters.escalated:
+        query = query.where(sa.exists().where(ConcernEvent.concern_id == Concern.id, ConcernEvent.kind == "escalation"))
+    return query

@@ -1,0 +1,181 @@
+"""Going to the people: when each village was last visited, and which have gone unvisited.
+
+A village is **covered** over the last N days (N = :data:`DEFAULT_DAYS` unless the supervisor asks for
+another number) when it had a visit in those N local days, today included: a visit on or after the day
+``today − (N − 1)``. With N = 90, a village visited 89 days ago is covered, one visited 90 or 91 days ago is
+not, and one never visited is not. Visit dates are local days already (the day of the visit as the
+official typed it), so nothing depends on the time of day.
+
+"Visits in the last N days" counts the visits in the same window; "open concerns" counts the village's
+concerns whose status is open. Only active villages are counted (a retired village needs no visits).
+The unvisited villages are listed furthest from their commune centre first; those whose distance is not
+known come after, longest unvisited first.
+"""
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+import sqlalchemy as sa
+import sqlalchemy.orm as so
+from flask_babel import lazy_gettext as _l
+
+from ..extensions import db
+from ..models import OPEN_STATUSES, Commune, Concern, User, Village, Visit
+from ..scoping import commune_ids_clause, visible_villages
+
+DEFAULT_DAYS = 90
+MIN_DAYS, MAX_DAYS = 1, 3660
+
+SHOW_CHOICES = {
+    "unvisited": _l("Not visited"),
+    "all": _l("All villages"),
+}
+
+
+def window_start(today: date, days: int) -> date:
+    """The first local day of the last ``days`` days, today included."""
+    return today - timedelta(days=days - 1)
+
+
+@dataclass
+class VillageCoverage:
+    """A village and its numbers: its last visit's day (None if never), visits in the window, open concerns."""
+
+    village: Village
+    last_visit: date | None
+    recent_visits: int
+    open_concerns: int
+
+    def days_since(self, today: date) -> int | None:
+        """Local days since the last visit (0 if it was today); None if the village was never visited."""
+        return None if self.last_visit is None else (today - self.last_visit).days
+
+
+def _visit_numbers(start: date):
+    return (
+        sa.select(
+            Visit.village_id.label("village_id"),
+            sa.func.max(Visit.visit_date).label("last_visit"),
+            sa.func.coalesce(sa.func.sum(sa.case((Visit.visit_date >= start, 1), else_=0)), 0).label("recent"),
+        )
+        .group_by(Visit.village_id)
+        .subquery("visit_numbers")
+    )
+
+
+def _open_numbers():
+    return (
+        sa.select(Concern.village_id.label("village_id"), sa.func.count().label("open_concerns"))
+        .where(Concern.status.in_(OPEN_STATUSES))
+        .group_by(Concern.village_id)
+        .subquery("open_numbers")
+    )
+
+
+def coverage_query(
+    user: User, today: date, days: int = DEFAULT_DAYS, commune_id: int | None = None, show: str = "unvisited"
+) -> sa.Select:
+    """Rows of ``(Village, last_visit, recent_visits, open_concerns)`` for the active villages ``user`` may see.
+
+    ``show`` "unvisited" keeps the villages not covered over the last ``days`` days, furthest first; "all"
+    keeps every village, by commune and name. Each village's commune is loaded with it.
+    """
+    start = window_start(today, days)
+    visits, concerns = _visit_numbers(start), _open_numbers()
+    query = (
+        visible_villages(user)
+        .where(Village.active)
+        .outerjoin(visits, visits.c.village_id == Village.id)
+        .outerjoin(concerns, concerns.c.village_id == Village.id)
+        .add_columns(
+            visits.c.last_visit,
+            sa.func.coalesce(visits.c.recent, 0),
+            sa.func.coalesce(concerns.c.open_concerns, 0),
+        )
+        .join(Village.commune)
+        .options(so.contains_eager(Village.commune))
+    )
+    if commune_id:
+        query = query.where(Village.commune_id == commune_id)
+    if show == "unvisited":
+        never_first = sa.case((visits.c.last_visit.is_(None), 0), else_=1)
+        return query.where(sa.or_(visits.c.last_visit.is_(None), visits.c.last_visit < start)).order_by(
+            sa.case((Village.distance_km.is_(None), 1), else_=0),
+            Village.distance_km.desc(),
+            never_first,
+            visits.c.last_visit,
+            Village.name_folded,
+            Village.id,
+        )
+    return query.order_by(Commune.name_folded, Village.name_folded, Village.id)
+
+
+def as_coverage(row) -> VillageCoverage:
+    village, last_visit, recent, open_concerns = row
+    return VillageCoverage(village, last_visit, recent, open_concerns)
+
+
+@dataclass
+class CoverageSummary:
+    villages: int
+    covered: int
+
+    @property
+    def unvisited(self) -> int:
+        return self.villages - self.covered
+
+    @property
+    def percent_covered(self) -> int | None:
+        """The share of villages covered, in whole per cent (rounded down); None without villages."""
+        return None if not self.villages else self.covered * 100 // self.villages
+
+
+def _last_visits():
+    return (
+        sa.select(Visit.village_id.label("village_id"), sa.func.max(Visit.visit_date).label("last_visit"))
+        .group_by(Visit.village_id)
+        .subquery("last_visits")
+    )
+
+
+def coverage_summary(user: User, today: date, days: int = DEFAULT_DAYS, commune_id: int | None = None):
+    """How many active villages ``user`` may see (in one commune if given), and how many are covered."""
+    last = _last_visits()
+    query = (
+        sa.select(
+            sa.func.count(Village.id),
+            sa.func.coalesce(sa.func.sum(sa.case((last.c.last_visit >= window_start(today, days), 1), else_=0)), 0),
+        )
+        .outerjoin(last, last.c.village_id == Village.id)
+        .where(Village.active, commune_ids_clause(user, Village.commune_id))
+    )
+    if commune_id:
+        query = query.where(Village.commune_id == commune_id)
+    villages, covered = db.session.execute(query).one()
+    return CoverageSummary(villages, covered)
+
+
+@dataclass
+class CommuneCoverage:
+    commune: Commune
+    summary: CoverageSummary
+
+
+def coverage_by_commune(user: User, today: date, days: int = DEFAULT_DAYS) -> list[CommuneCoverage]:
+    """For each commune ``user`` may see that has villages: its villages and how many are covered, the
+    communes with the most unvisited villages first."""
+    last = _last_visits()
+    rows = db.session.execute(
+        sa.select(
+            Commune,
+            sa.func.count(Village.id),
+            sa.func.coalesce(sa.func.sum(sa.case((last.c.last_visit >= window_start(today, days), 1), else_=0)), 0),
+        )
+        .join(Village, sa.and_(Village.commune_id == Commune.id, Village.active))
+        .outerjoin(last, last.c.village_id == Village.id)
+        .where(commune_ids_clause(user, Commune.id))
+        .group_by(Commune.id)
+    ).all()
+    result = [CommuneCoverage(commune, CoverageSummary(villages, covered)) for commune, villages, covered in rows]
+    result.sort(key=lambda row: (-row.summary.unvisited, row.commune.name_folded))
+    return result

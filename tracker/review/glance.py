@@ -1,0 +1,220 @@
+"""At a glance: how many concerns are open, overdue, urgent and escalated, by status, category and age,
+and for a province-wide supervisor one row per commune.
+
+Every count is made in SQL (``GROUP BY`` or conditional sums), within what the user may see
+(:mod:`tracker.scoping`) and, when one is chosen, within one commune. The definitions, in the province's
+local days (:mod:`tracker.localtime`):
+
+* **open**: status new, in progress or referred (:data:`tracker.models.OPEN_STATUSES`);
+* **overdue**: open, and its effective due date (the referral's deadline while referred, else the due date)
+  is before today; a concern due today is not overdue yet;
+* **urgent**: open with the priority "urgent";
+* **escalated**: open, with at least one escalation by an official on its timeline;
+* **resolved this month**: status resolved, resolved within the current local month;
+* **age** of a concern: the local days from the day it was raised to today (raised today: 0 days; raised at
+  23:59 yesterday: 1 day). The buckets are 0–6 days, 7–29, 30–89 and 90 or more (:data:`AGE_BUCKETS`);
+* **median days to resolve** (per commune): over the concerns resolved in the last
+  :data:`MEDIAN_WINDOW_DAYS` local days (today included), see :mod:`tracker.review.resolution`.
+"""
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+import sqlalchemy as sa
+import sqlalchemy.orm as so
+from flask_babel import lazy_gettext as _l
+
+from ..concerns.logic import ConcernFilters, concern_list_query, filter_concerns
+from ..extensions import db
+from ..localtime import day_bounds_utc, month_bounds_utc
+from ..models import OPEN_STATUSES, Category, Commune, Concern, ConcernEvent, User, Village
+from ..scoping import commune_ids_clause, visible_concerns
+from ..textsearch import fold
+from .buckets import count_by_range
+from .resolution import median_days
+
+MEDIAN_WINDOW_DAYS = 90
+LIST_LIMIT = 5  # concerns shown in each list of the overview; the rest are a link away
+
+
+@dataclass(frozen=True)
+class AgeBucket:
+    """Concerns raised between ``min_days`` and ``max_days`` local days ago (``max_days`` excluded)."""
+
+    key: str
+    min_days: int
+    max_days: int | None
+    label: str
+
+    def raised_between(self, today: date) -> tuple[date | None, date]:
+        """The local days (both included) on which a concern of this age was raised."""
+        first = today - timedelta(days=self.max_days - 1) if self.max_days else None
+        return first, today - timedelta(days=self.min_days)
+
+
+AGE_BUCKETS = (
+    AgeBucket("under_7", 0, 7, _l("Under 7 days")),
+    AgeBucket("7_to_29", 7, 30, _l("7 to 29 days")),
+    AgeBucket("30_to_89", 30, 90, _l("30 to 89 days")),
+    AgeBucket("90_or_more", 90, None, _l("90 days or more")),
+)
+
+
+def is_open() -> sa.ColumnElement[bool]:
+    return Concern.status.in_(OPEN_STATUSES)
+
+
+def is_overdue(today: date) -> sa.ColumnElement[bool]:
+    """Open, and due before the local day ``today``."""
+    return sa.and_(is_open(), Concern.effective_due_date < today)
+
+
+def _count(condition) -> sa.ColumnElement[int]:
+    return sa.func.coalesce(sa.func.sum(sa.case((condition, 1), else_=0)), 0)
+
+
+def scoped_concerns(user: User, commune_id: int | None = None) -> sa.Select:
+    """The concerns ``user`` may see, in one commune if ``commune_id`` is given (a select of Concern)."""
+    return filter_concerns(visible_concerns(user), ConcernFilters(commune_id=commune_id))
+
+
+@dataclass
+class Glance:
+    """The overview's numbers. ``by_status`` lists every open status (0 included); ``by_category`` the
+    categories with open concerns, most first; ``by_age`` every bucket of :data:`AGE_BUCKETS`."""
+
+    open: int
+    overdue: int
+    urgent: int
+    escalated: int
+    resolved_this_month: int
+    by_status: list[tuple[str, int]]
+    by_category: list[tuple[Category, int]]
+    by_age: list[tuple[AgeBucket, int]]
+
+
+def glance(user: User, today: date, commune_id: int | None = None) -> Glance:
+    """The numbers of the overview, for what ``user`` may see (in one commune if ``commune_id`` is given)."""
+    scoped = scoped_concerns(user, commune_id)
+    month_start, month_end = month_bounds_utc(today.year, today.month)
+    open_, overdue, urgent, resolved = db.session.execute(
+        scoped.with_only_columns(
+            _count(is_open()),
+            _count(is_overdue(today)),
+            _count(sa.and_(is_open(), Concern.priority == "urgent")),
+            _count(
+                sa.and_(
+                    Concern.status == "resolved", Concern.resolved_at >= month_start, Concern.resolved_at < month_end
+                )
+            ),
+        )
+    ).one()
+    escalated = db.session.scalar(
+        filter_concerns(scoped, ConcernFilters(status="open", escalated=True)).with_only_columns(sa.func.count())
+    )
+    by_status = dict(
+        db.session.execute(
+            scoped.where(is_open()).with_only_columns(Concern.status, sa.func.count()).group_by(Concern.status)
+        ).all()
+    )
+    by_category = db.session.execute(
+        scoped.where(is_open())
+        .join(Concern.category)
+        .with_only_columns(Category, sa.func.count(Concern.id))
+        .group_by(Category.id)
+        .order_by(sa.func.count(Concern.id).desc(), Category.sort_order, Category.id)
+    ).all()
+    # Age buckets by the UTC instant each one's earliest local day starts, youngest bucket first.
+    starts = [day_bounds_utc(today - timedelta(days=b.max_days - 1))[0] for b in AGE_BUCKETS if b.max_days]
+    by_age = count_by_range(scoped.where(is_open()), Concern.created_at, starts, else_=len(starts))
+    return Glance(
+        open=open_,
+        overdue=overdue,
+        urgent=urgent,
+        escalated=escalated,
+        resolved_this_month=resolved,
+        by_status=[(status, by_status.get(status, 0)) for status in OPEN_STATUSES],
+        by_category=[(category, count) for category, count in by_category],
+        by_age=[(bucket, by_age.get(index, 0)) for index, bucket in enumerate(AGE_BUCKETS)],
+    )
+
+
+def overdue_concerns(user: User, today: date, commune_id: int | None = None, limit: int = LIST_LIMIT) -> list:
+    """The open concerns past their due date, the most overdue first."""
+    filters = ConcernFilters(commune_id=commune_id, overdue_on=today, sort="due")
+    return list(db.session.scalars(concern_list_query(user, filters).limit(limit)))
+
+
+def urgent_concerns(user: User, commune_id: int | None = None, limit: int = LIST_LIMIT) -> list:
+    """The open urgent concerns, the one due first (the oldest) first."""
+    filters = ConcernFilters(commune_id=commune_id, status="open", priority="urgent", sort="due")
+    return list(db.session.scalars(concern_list_query(user, filters).limit(limit)))
+
+
+def escalated_concerns(
+    user: User, commune_id: int | None = None, limit: int = LIST_LIMIT
+) -> list[tuple[Concern, ConcernEvent]]:
+    """The open concerns an official escalated, with their latest escalation, the latest escalated first."""
+    latest = (
+        sa.select(ConcernEvent.concern_id, sa.func.max(ConcernEvent.id).label("event_id"))
+        .where(ConcernEvent.kind == "escalation")
+        .group_by(ConcernEvent.concern_id)
+        .subquery()
+    )
+    query = (
+        concern_list_query(user, ConcernFilters(commune_id=commune_id, status="open"))
+        .join(latest, latest.c.concern_id == Concern.id)
+        .join(ConcernEvent, ConcernEvent.id == latest.c.event_id)
+        .add_columns(ConcernEvent)
+        .order_by(None)
+        .order_by(ConcernEvent.created_at.desc(), ConcernEvent.id.desc())
+        .limit(limit)
+    )
+    rows = db.session.execute(query.options(so.joinedload(ConcernEvent.author))).unique().all()
+    return [(concern, event) for concern, event in rows]
+
+
+@dataclass
+class CommuneRow:
+    """One commune's line of the province overview."""
+
+    commune: Commune
+    open: int
+    overdue: int
+    resolved_this_month: int
+    median_days_to_resolve: float | None
+
+
+def commune_rows(user: User, today: date) -> list[CommuneRow]:
+    """One row per commune ``user`` may see: those with the most overdue, then the most open, first."""
+    month_start, month_end = month_bounds_utc(today.year, today.month)
+    counts = db.session.execute(
+        sa.select(
+            Commune,
+            _count(is_open()),
+            _count(is_overdue(today)),
+            _count(
+                sa.and_(
+                    Concern.status == "resolved", Concern.resolved_at >= month_start, Concern.resolved_at < month_end
+                )
+            ),
+        )
+        .outerjoin(Village, Village.commune_id == Commune.id)
+        .outerjoin(Concern, Concern.village_id == Village.id)
+        .where(commune_ids_clause(user, Commune.id))
+        .group_by(Commune.id)
+    ).all()
+    window_start = day_bounds_utc(today - timedelta(days=MEDIAN_WINDOW_DAYS - 1))[0]
+    durations: dict[int, list] = {}
+    for commune_id, created_at, resolved_at in db.session.execute(
+        visible_concerns(user)
+        .with_only_columns(Village.commune_id, Concern.created_at, Concern.resolved_at)
+        .where(Concern.status == "resolved", Concern.resolved_at >= window_start)
+    ):
+        durations.setdefault(commune_id, []).append((created_at, resolved_at))
+    rows = [
+        CommuneRow(commune, open_, overdue, resolved, median_days(durations.get(commune.id, ())))
+        for commune, open_, overdue, resolved in counts
+    ]
+    rows.sort(key=lambda row: (-row.overdue, -row.open, fold(row.commune.name)))
+    return rows
