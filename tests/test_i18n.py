@@ -837,8 +837,8 @@ def review_pages(scene: dict, role: str, world, factory) -> dict:
     review = 403 if role == "official" else 200
     province_wide = role in ("province supervisor", "admin")
     assign = {
-        "concerns": [str(scene["concern"]), str(scene["resolved"]), "999999"],
-        "assignee": str(world.colleague_bl),
+        "bulk-concerns": [str(scene["concern"]), str(scene["resolved"]), "999999"],
+        "bulk-assignee": str(world.colleague_bl),
     }
     every_filter = (
         "overdue=y&escalated=y&priority=urgent&assignee=none&status=open&raised_from=2020-01-01"
@@ -856,7 +856,7 @@ def review_pages(scene: dict, role: str, world, factory) -> dict:
             review,
         ),
         "review, nothing found": ("GET", "/review/concerns?q=zzzz", None, review),
-        "review, nothing ticked": ("POST", "/review/concerns", {"assignee": ""}, review),
+        "review, nothing ticked": ("POST", "/review/concerns", {"bulk-assignee": ""}, review),
         "review, bulk assignment": ("POST", "/review/concerns?status=open", assign, review),
         "coverage": ("GET", "/review/coverage", None, review),
         "coverage, every village": ("GET", "/review/coverage?show=all&days=30", None, review),

@@ -148,7 +148,7 @@ def test_officials_are_refused_the_review_but_see_their_villages(client, auth, w
     auth.login("official.bunglao")
     for url in REVIEW_PAGES:
         get(client, url, 403)
-    assert client.post("/review/concerns", data={"concerns": "1", "assignee": "1"}).status_code == 403
+    assert client.post("/review/concerns", data={"bulk-concerns": "1", "bulk-assignee": "1"}).status_code == 403
     page = get(client, "/")
     assert 'href="/review/"' not in page
     assert "Hua Chăn" in get(client, f"/villages/{world.hua_chan}")
@@ -616,7 +616,9 @@ def test_a_commune_supervisor_sees_nothing_of_another_commune(app, client, auth,
     with app.app_context():
         foreign_id = db.session.scalar(sa.select(Concern.id).where(Concern.title == secret).limit(1))
     response = client.post(
-        "/review/concerns", data={"concerns": [foreign_id, mine], "assignee": world.colleague_bl}, follow_redirects=True
+        "/review/concerns",
+        data={"bulk-concerns": [foreign_id, mine], "bulk-assignee": world.colleague_bl},
+        follow_redirects=True,
     )
     body = response.get_data(as_text=True)
     assert "1 concern assigned to Cà Thị Lả." in body
@@ -638,7 +640,7 @@ def test_bulk_assignment_assigns_each_through_the_workflow_and_reports_refusals(
     auth.login("supervisor.bunglao")
     response = client.post(
         "/review/concerns?status=open&sort=oldest",
-        data={"concerns": [first, second, already, closed], "assignee": world.colleague_bl},
+        data={"bulk-concerns": [first, second, already, closed], "bulk-assignee": world.colleague_bl},
     )
     assert response.status_code == 302
     assert response.headers["Location"] == "/review/concerns?status=open&sort=oldest"
@@ -665,13 +667,15 @@ def test_bulk_assignment_assigns_each_through_the_workflow_and_reports_refusals(
 def test_bulk_assignment_with_nothing_ticked_or_nobody_chosen_is_explained(app, client, auth, world, frozen):
     concern = make_concern(app, world.hua_chan, world.official_bl)
     auth.login("supervisor.bunglao")
-    page = client.post("/review/concerns", data={"assignee": world.colleague_bl}).get_data(as_text=True)
+    page = client.post("/review/concerns", data={"bulk-assignee": world.colleague_bl}).get_data(as_text=True)
     assert "Tick at least one concern in the list." in page
-    page = client.post("/review/concerns", data={"concerns": [concern], "assignee": ""}).get_data(as_text=True)
+    page = client.post("/review/concerns", data={"bulk-concerns": [concern], "bulk-assignee": ""}).get_data(
+        as_text=True
+    )
     assert "Choose an official from the list." in page
     assert f'value="{concern}" id="tick-{concern}" aria-label="Tick' in page and "checked" in page  # kept ticked
     # Someone of another commune is not offered, and refused if sent anyway.
-    page = client.post("/review/concerns", data={"concerns": [concern], "assignee": world.official_qt})
+    page = client.post("/review/concerns", data={"bulk-concerns": [concern], "bulk-assignee": world.official_qt})
     assert "Choose an official from the list." in page.get_data(as_text=True)
     with app.app_context():
         assert db.session.get(Concern, concern).assignee_id is None
@@ -681,7 +685,7 @@ def test_bulk_assignment_needs_the_csrf_token(app, client, auth, world, frozen):
     concern = make_concern(app, world.hua_chan, world.official_bl)
     auth.login("supervisor.bunglao")
     app.config["WTF_CSRF_ENABLED"] = True
-    response = client.post("/review/concerns", data={"concerns": [concern], "assignee": world.colleague_bl})
+    response = client.post("/review/concerns", data={"bulk-concerns": [concern], "bulk-assignee": world.colleague_bl})
     assert response.status_code == 400
     with app.app_context():
         assert db.session.get(Concern, concern).assignee_id is None
@@ -693,7 +697,7 @@ def test_province_supervisor_assigns_within_each_concerns_commune(app, client, a
     auth.login("supervisor.province")
     page = get(client, "/review/concerns")
     assert "<optgroup" in page  # people grouped by commune
-    client.post("/review/concerns", data={"concerns": [here, there], "assignee": world.official_bl})
+    client.post("/review/concerns", data={"bulk-concerns": [here, there], "bulk-assignee": world.official_bl})
     page = get(client, "/review/concerns")
     assert "was not assigned. Choose an active official of the concern&#39;s commune." in page
     with app.app_context():

@@ -8,7 +8,7 @@
 
   var all = document.getElementById("tick-all");
   if (!all) return;
-  var boxes = Array.prototype.slice.call(document.querySelectorAll("input[type=checkbox][name=concerns]"));
+  var boxes = Array.prototype.slice.call(document.querySelectorAll("input[type=checkbox].tick-one"));
   if (!boxes.length) return;
   function update() {
     var ticked = boxes.filter(function (box) { return box.checked; }).length;

@@ -19,7 +19,7 @@ VALUE_ROOM = 34  # to the right of the longest bar, for its value
 BAR_HEIGHT = 11
 BAR_GAP = 2
 ROW_GAP = 9
-LEGEND_HEIGHT = 24
+LEGEND_LINE = 18
 AXIS_HEIGHT = 20
 FONT_SIZE = 13
 SMALL_FONT_SIZE = 12
@@ -78,7 +78,7 @@ def bar_chart(
     :param value_label: writes a bar's value (e.g. with the language's decimal comma).
     :return: the ``<svg>`` element, safe to put in a template as it is (every text is escaped).
     """
-    legend = LEGEND_HEIGHT if len(series) > 1 else 0
+    legend = 8 + LEGEND_LINE * len(series) if len(series) > 1 else 0
     row_height = len(series) * BAR_HEIGHT + (len(series) - 1) * BAR_GAP + ROW_GAP
     height = legend + len(rows) * row_height + AXIS_HEIGHT
     values = [v for s in series for v in s.values if v is not None]
@@ -95,13 +95,13 @@ def bar_chart(
         f'<desc id="{chart_id}-desc">{escape(description)}</desc>',
     ]
     if legend:
-        x_legend = x0
+        # One line per series: a long name (as in Vietnamese) never runs off the chart.
         for index, one in enumerate(series):
+            y = 4 + index * LEGEND_LINE
             parts.append(
-                f'<rect x="{x_legend}" y="6" width="12" height="12" fill="{COLOURS[index % len(COLOURS)]}"/>'
-                f'<text x="{x_legend + 16}" y="16">{escape(one.name)}</text>'
+                f'<rect x="{x0}" y="{y}" width="12" height="12" fill="{COLOURS[index % len(COLOURS)]}"/>'
+                f'<text x="{x0 + 18}" y="{y + 11}">{escape(one.name)}</text>'
             )
-            x_legend += 16 + 7.5 * len(one.name) + 18
     top = legend
     bottom = top + len(rows) * row_height
     for tick in _ticks(maximum):

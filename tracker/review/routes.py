@@ -140,7 +140,7 @@ def concerns():
     """
     form, filters, commune = _list_filters()
     commune_id = commune.id if commune else None
-    assign_form = BulkAssignForm()
+    assign_form = BulkAssignForm(prefix="bulk")  # its ids apart from the filters'
     assign_form.assignee.choices = people_choices(
         people_in_scope(current_user, commune_id, active_only=True), current_user, commune_id, [("", _l("Choose…"))]
     )
