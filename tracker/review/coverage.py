@@ -17,6 +17,7 @@ from datetime import date, timedelta
 
 import sqlalchemy as sa
 import sqlalchemy.orm as so
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from ..extensions import db
@@ -179,3 +180,32 @@ def coverage_by_commune(user: User, today: date, days: int = DEFAULT_DAYS) -> li
     result = [CommuneCoverage(commune, CoverageSummary(villages, covered)) for commune, villages, covered in rows]
     result.sort(key=lambda row: (-row.summary.unvisited, row.commune.name_folded))
     return result
+
+
+def coverage_columns(user: User, days: int) -> list[tuple[str, str]]:
+    """The coverage list's columns as ``(key, heading)``, the same on the page and in the CSV file."""
+    columns = [("village", _("Village"))]
+    if user.is_province_wide:
+        columns.append(("commune", _("Commune")))
+    return [
+        *columns,
+        ("distance", _("Distance from the commune centre (km)")),
+        ("last_visit", _("Last visit")),
+        ("days_since", _("Days since the last visit")),
+        ("recent_visits", _("Visits in the last %(days)d days", days=days)),
+        ("open_concerns", _("Open concerns")),
+    ]
+
+
+def coverage_cell(item: VillageCoverage, key: str, today: date):
+    """The value of one column for the CSV file (days written ISO-style; empty when never visited)."""
+    values = {
+        "village": item.village.name,
+        "commune": item.village.commune.name,
+        "distance": item.village.distance_km,
+        "last_visit": item.last_visit.isoformat() if item.last_visit else "",
+        "days_since": item.days_since(today),
+        "recent_visits": item.recent_visits,
+        "open_concerns": item.open_concerns,
+    }
+    return values[key]

@@ -35,7 +35,7 @@ def filters_from_form(form: ReviewFilterForm, today: date, commune_id: int | Non
         assignee_id=int(assignee) if assignee.isdigit() else None,
         unassigned=assignee == UNASSIGNED,
         raised_from=form.raised_from.data if not form.raised_from.errors else None,
-        raised_to=form.raised_to.data if not (form.raised_to.errors or form.raised_from.errors) else None,
+        raised_to=form.raised_to.data if not form.raised_to.errors else None,
         overdue_on=today if form.overdue.data else None,
         escalated=bool(form.escalated.data),
         sort=form.sort.data if form.sort.data in SORT_ORDERS else "newest",

@@ -20,7 +20,18 @@ from ..models import STATUSES, User
 from ..scoping import get_village_or_404
 from . import bulk, charts
 from .access import commune_or_404, may_review
-from .coverage import DEFAULT_DAYS, SHOW_CHOICES, as_coverage, coverage_by_commune, coverage_query, coverage_summary
+from .coverage import (
+    DEFAULT_DAYS,
+    MAX_DAYS,
+    MIN_DAYS,
+    SHOW_CHOICES,
+    as_coverage,
+    coverage_by_commune,
+    coverage_cell,
+    coverage_columns,
+    coverage_query,
+    coverage_summary,
+)
 from .csvfile import csv_response
 from .forms import BulkAssignForm, CommuneForm, CoverageForm, ReviewFilterForm
 from .glance import (
@@ -205,16 +216,16 @@ def _assign(form: BulkAssignForm) -> None:
 @bp.get("/review/concerns.csv")
 def concerns_csv():
     """The filtered list as CSV, every page of it, with the columns the page shows."""
-    _, filters, _ = _list_filters()
+    _form, filters, _commune = _list_filters()
     day = today()
     columns = list_columns(current_user)
     query = concern_list_query(current_user, filters).execution_options(yield_per=200)
 
     def rows():
         for concern in db.session.scalars(query):
-            yield [csv_cell(concern, key, day) for key, _ in columns]
+            yield [csv_cell(concern, key, day) for key, _heading in columns]
 
-    return csv_response(f"concerns-{day.isoformat()}.csv", [heading for _, heading in columns], rows())
+    return csv_response(f"concerns-{day.isoformat()}.csv", [heading for _key, heading in columns], rows())
 
 
 # --- Coverage ------------------------------------------------------------------------------------------
@@ -229,21 +240,6 @@ def _coverage_filters():
     days = form.days.data if form.days.data and not form.days.errors else DEFAULT_DAYS
     show = form.show.data if form.show.data in SHOW_CHOICES else "unvisited"
     return form, commune, days, show
-
-
-def coverage_columns(days: int) -> list[tuple[str, str]]:
-    """The coverage list's columns as ``(key, heading)``, the same on the page and in the CSV file."""
-    columns = [("village", _("Village"))]
-    if current_user.is_province_wide:
-        columns.append(("commune", _("Commune")))
-    return [
-        *columns,
-        ("distance", _("Distance from the commune centre (km)")),
-        ("last_visit", _("Last visit")),
-        ("days_since", _("Days since the last visit")),
-        ("recent_visits", _("Visits in the last %(days)d days", days=days)),
-        ("open_concerns", _("Open concerns")),
-    ]
 
 
 @bp.get("/review/coverage")
@@ -264,11 +260,13 @@ def coverage():
         form=form,
         commune=commune,
         days=days,
+        min_days=MIN_DAYS,
+        max_days=MAX_DAYS,
         show=show,
         rows=[as_coverage(row) for row in page.items],
         page=page,
         args=_args(),
-        columns=coverage_columns(days),
+        columns=coverage_columns(current_user, days),
         summary=coverage_summary(current_user, day, days, commune_id),
         by_commune=coverage_by_commune(current_user, day, days)
         if current_user.is_province_wide and not commune
@@ -281,26 +279,17 @@ def coverage():
 @bp.get("/review/coverage.csv")
 def coverage_csv():
     """The coverage list as CSV (all of it, not one page), with the columns the page shows."""
-    _, commune, days, show = _coverage_filters()
+    _form, commune, days, show = _coverage_filters()
     day = today()
-    columns = coverage_columns(days)
+    columns = coverage_columns(current_user, days)
     query = coverage_query(current_user, day, days, commune.id if commune else None, show)
 
     def rows():
         for row in db.session.execute(query.execution_options(yield_per=200)):
             item = as_coverage(row)
-            values = {
-                "village": item.village.name,
-                "commune": item.village.commune.name,
-                "distance": item.village.distance_km,
-                "last_visit": item.last_visit.isoformat() if item.last_visit else "",
-                "days_since": item.days_since(day),
-                "recent_visits": item.recent_visits,
-                "open_concerns": item.open_concerns,
-            }
-            yield [values[key] for key, _ in columns]
+            yield [coverage_cell(item, key, day) for key, _heading in columns]
 
-    return csv_response(f"coverage-{day.isoformat()}.csv", [heading for _, heading in columns], rows())
+    return csv_response(f"coverage-{day.isoformat()}.csv", [heading for _key, heading in columns], rows())
 
 
 # --- Trends --------------------------------------------------------------------------------------------
