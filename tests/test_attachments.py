@@ -18,13 +18,13 @@ from tracker.attachments.photos import (
     PhotoRejected,
     discard_unsaved_files,
     gps_point,
-    has_evidence,
     store_photo,
 )
 from tracker.extensions import db
 from tracker.localtime import today
 from tracker.models import Attachment, Concern, ConcernEvent, User, Village, Visit
 from tracker.visits.logic import VisitInput, record_visit
+from tracker.workflow import has_evidence
 
 # --- Test images, made here -------------------------------------------------------------------------------
 

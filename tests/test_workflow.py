@@ -180,7 +180,7 @@ def test_only_a_supervisor_rejects(app, world, factory, people):
 
 def test_evidence_needed_before_resolving_some_categories(app, world, factory, people):
     concern = db.session.get(Concern, make_concern(world, factory, category="electricity"))
-    with pytest.raises(TransitionError, match="evidence"):
+    with pytest.raises(TransitionError):
         change_status(concern, "resolved", people["official_bl"], note="Đã có điện.")
     assert concern.status == "new"
     concern.attachments.append(

@@ -4,18 +4,22 @@ Everything is found again by a natural key before it is made (villages by commun
 username, visits by a UUID derived from their number), so loading twice changes nothing.
 """
 
+import io
 import random
 import uuid
 from datetime import UTC, datetime, time, timedelta
 
 import sqlalchemy as sa
+from PIL import Image, ImageDraw
+from werkzeug.datastructures import FileStorage
 
+from .attachments.photos import store_photo
 from .concerns.logic import new_concern
 from .extensions import db
 from .localtime import local_date, province_tz, today, utcnow
 from .models import Category, Commune, Concern, User, Village, Visit
 from .passwords import hash_password
-from .workflow import Referral, change_status
+from .workflow import Referral, change_status, has_evidence
 
 DEMO_PASSWORD = "dienbien-demo-2026"
 DEMO_NAMESPACE = uuid.UUID("6f1c2a52-3a4e-4f43-9d0b-5d5c2b7a9e10")
@@ -209,6 +213,19 @@ def load_demo(visits_per_village: int = 3) -> dict[str, int]:
     return added
 
 
+def _demo_photo(number: int) -> FileStorage:
+    """A small made-up photo of finished work (a landscape in the colours of the hills), as an upload."""
+    image = Image.new("RGB", (640, 480), (180, 210, 235))
+    draw = ImageDraw.Draw(image)
+    hue = 90 + number * 7 % 60
+    draw.polygon([(0, 330), (200, 180), (380, 300), (640, 160), (640, 480), (0, 480)], fill=(60, hue, 70))
+    draw.rectangle([270, 300, 370, 380], fill=(150, 110, 70))
+    buffer = io.BytesIO()
+    image.save(buffer, "JPEG", quality=80)
+    buffer.seek(0)
+    return FileStorage(stream=buffer, filename=f"demo-{number}.jpg", content_type="image/jpeg")
+
+
 def _demo_visit(number, client_uuid, village, official, supervisor, days_ago, categories, rng) -> None:
     day = today() - timedelta(days=days_ago)
     at = datetime.combine(day, time(9, rng.randint(0, 59)), tzinfo=province_tz()).astimezone(UTC)
@@ -259,8 +276,8 @@ def _demo_visit(number, client_uuid, village, official, supervisor, days_ago, ca
                 )
                 if duplicate_of is None:
                     continue
-            if status == "resolved" and concern.category.requires_evidence and not concern.attachments:
-                break  # no photo of the work in the demo: it stays where it is
+            if status == "resolved" and concern.category.requires_evidence and not has_evidence(concern):
+                store_photo(_demo_photo(number), uploaded_by=official, concern=concern, is_evidence=True)
             referral = None
             if status == "referred":
                 referral = Referral(

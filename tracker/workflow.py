@@ -99,8 +99,13 @@ def may_record_satisfaction(user: User, concern: Concern) -> bool:
 
 
 def has_evidence(concern: Concern) -> bool:
-    """True if a photo or document has been attached to the concern."""
-    return bool(concern.attachments)
+    """True if the concern has a photo or document marked as evidence of its resolution.
+
+    Only attachments stored with ``is_evidence=True`` count (the resolve form's photo, or a photo sent from
+    the concern's page marked as showing it resolved): a photo of the problem itself is no evidence that it
+    was solved. Attachments added in the current session and not yet committed count too.
+    """
+    return any(attachment.is_evidence for attachment in concern.attachments)
 
 
 def assignable_to(user: User, concern: Concern) -> bool:

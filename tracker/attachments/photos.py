@@ -161,17 +161,6 @@ def _same_owner(attachment: Attachment, concern: Concern | None, visit: Visit | 
     return visit is None or attachment.visit_id == visit.id
 
 
-def has_evidence(concern: Concern) -> bool:
-    """True if the concern has a photo or document marked as evidence of its resolution.
-
-    Only attachments stored with ``is_evidence=True`` count (the resolve form's photo, or a photo sent from
-    the concern's page with "shows the concern resolved" ticked): a photo of the problem itself, taken when
-    the concern was raised, is not evidence that it was solved. Attachments added in the current session
-    and not yet committed count too.
-    """
-    return any(attachment.is_evidence for attachment in concern.attachments)
-
-
 def add_photos(
     files: list[FileStorage],
     *,
