@@ -224,6 +224,21 @@
     if (logout) { logout.addEventListener("submit", function () { localStorage.removeItem(DRAFT_KEY); }); }
   }
 
+  // The status form shows the referral and duplicate fields only for the status that needs them.
+  function statusFields() {
+    var select = document.getElementById("status-status");
+    if (!select) { return; }
+    var parts = select.form.querySelectorAll("[data-show-for]");
+    function update() {
+      parts.forEach(function (el) {
+        var needed = el.dataset.showFor === select.value;
+        el.hidden = !needed && !el.querySelector("[aria-invalid=true]");
+      });
+    }
+    select.addEventListener("change", update);
+    update();
+  }
+
   // Bring the first field with an error into view, for keyboards and screen readers too.
   function focusFirstError() {
     var invalid = document.querySelector("[aria-invalid=true]");
@@ -238,6 +253,7 @@
     locationButton();
     concernEntries();
     similarConcerns();
+    statusFields();
     visitDraft();
     forgetOnSignOut();
     focusFirstError();
