@@ -130,8 +130,11 @@
       if (!village.value || !category.value) { target.textContent = ""; return; }
       var url = container.dataset.similarUrl + "?village=" + encodeURIComponent(village.value) +
         "&category=" + encodeURIComponent(category.value);
+      // Only the answer to the latest question counts: an earlier, slower one must not overwrite it.
+      var asked = String(Date.now()) + Math.random();
+      fieldset.dataset.similarAsked = asked;
       fetch(url, { credentials: "same-origin" }).then(function (r) { return r.ok ? r.text() : ""; })
-        .then(function (html) { target.innerHTML = html; })
+        .then(function (html) { if (fieldset.dataset.similarAsked === asked) { target.innerHTML = html; } })
         .catch(function () { target.textContent = ""; });  // offline: nothing to offer, nothing lost
     }
     function lookAll() { container.querySelectorAll("fieldset.concern").forEach(look); }
