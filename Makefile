@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 export FLASK_APP := tracker
 
-.PHONY: run test lint translations messages setup clean
+.PHONY: run test lint translations messages setup clean benchmark-export
 
 # The virtual environment, remade whenever a requirements file changes.
 $(BIN)/.installed: requirements.txt requirements-dev.txt
@@ -50,6 +50,11 @@ lint: $(BIN)/.installed
 
 test: setup lint
 	$(BIN)/pytest
+
+# Not part of `make test`: 50,000 resolved concerns exported to CSV and XLSX in a throwaway database (a SQLite
+# file; BENCHMARK_DATABASE_URL=postgresql://… for PostgreSQL, whose tables it drops), figures in benchmarks/results/.
+benchmark-export: setup
+	$(BIN)/python benchmarks/export_benchmark.py $(if $(BENCHMARK_DATABASE_URL),--database-url $(BENCHMARK_DATABASE_URL))
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache test-artifacts

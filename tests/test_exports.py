@@ -149,7 +149,8 @@ def test_rows_match_a_count_made_independently(app, client, auth, world, factory
     def expected(month: Month, commune_code: str | None) -> list[str]:
         with app.app_context():
             found = []
-            for concern in db.session.scalars(sa.select(Concern).order_by(Concern.id)):
+            # In the export's order: by the moment of resolution, then by id.
+            for concern in db.session.scalars(sa.select(Concern).order_by(Concern.resolved_at, Concern.id)):
                 moment = concern.resolved_at.astimezone(TZ) if concern.resolved_at else None
                 in_month = moment is not None and (moment.year, moment.month) == (month.year, month.month)
                 in_scope = commune_code is None or concern.village.commune.code == commune_code
@@ -172,12 +173,15 @@ def test_rows_match_a_count_made_independently(app, client, auth, world, factory
 
 
 def test_rows_are_read_in_batches_without_gaps_or_repeats(app, world, factory):
-    ids = [resolved(app, world, factory, local(LAST.first_day), local(LAST.first_day, 15 + n)) for n in range(7)]
+    """In the order of resolution, then of id: several resolved at the same moment straddle the batches."""
+    hours = [15, 9, 12, 12, 12, 12, 8, 20]
+    ids = [resolved(app, world, factory, local(LAST.first_day), local(LAST.first_day, hour)) for hour in hours]
+    expected = [code_of(app, i) for _hour, i in sorted(zip(hours, ids, strict=True))]
     with app.app_context():
         scope = ExportScope(LAST)
-        for batch_size in (1, 2, 3, 7, 50):
+        for batch_size in (1, 2, 3, 7, 8, 50):
             rows = list(export_rows(scope, language="en", batch_size=batch_size))
-            assert [row[0] for row in rows] == [code_of(app, i) for i in ids]
+            assert [row[0] for row in rows] == expected, batch_size
 
 
 # --- What a row says -----------------------------------------------------------------------------------

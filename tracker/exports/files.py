@@ -43,7 +43,7 @@ def scope_label(scope: ExportScope) -> str:
     if scope.commune is not None:
         return scope.commune.name
     province = db.session.scalar(sa.select(Commune.province_name).limit(1)) or ""
-    return _("Whole province of %(province)s", province=province)
+    return _("All of %(province)s province", province=province)
 
 
 def title(scope: ExportScope, language: str) -> str:
