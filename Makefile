@@ -1,6 +1,8 @@
 # The two commands of the README: `make run` and `make test`. Everything they need is set up here.
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
+# pytest-xdist workers for `make test`: one per core by default (each gets its own PostgreSQL database).
+TEST_WORKERS ?= auto
 BIN := $(VENV)/bin
 export FLASK_APP := tracker
 
@@ -49,7 +51,7 @@ lint: $(BIN)/.installed
 	$(BIN)/ruff format --check .
 
 test: setup lint
-	$(BIN)/pytest
+	$(BIN)/pytest -n $(TEST_WORKERS)
 
 # Not part of `make test`: 50,000 resolved concerns exported to CSV and XLSX in a throwaway database (a SQLite
 # file; BENCHMARK_DATABASE_URL=postgresql://… for PostgreSQL, whose tables it drops), figures in benchmarks/results/.

@@ -45,13 +45,32 @@ def empty_all_tables() -> None:
     db.session.commit()
 
 
+def _worker_database(url: str) -> str:
+    """Under pytest-xdist each worker gets a PostgreSQL database of its own (``test_gw0``, ``test_gw1``, …),
+    made next to TEST_DATABASE_URL's on first use, so that workers never empty each other's tables."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    if not worker:
+        return url
+    base = sa.make_url(url)
+    name = f"{base.database}_{worker}"
+    engine = sa.create_engine(base, isolation_level="AUTOCOMMIT")
+    try:
+        with engine.connect() as connection:
+            exists = connection.scalar(sa.text("SELECT 1 FROM pg_database WHERE datname = :name"), {"name": name})
+            if not exists:
+                connection.execute(sa.text(f'CREATE DATABASE "{name}"'))
+    finally:
+        engine.dispose()
+    return base.set(database=name).render_as_string(hide_password=False)
+
+
 @pytest.fixture(scope="session", params=DATABASES)
 def database_url(request, tmp_path_factory):
     """A database with the schema built by the migrations: a SQLite file, or TEST_DATABASE_URL."""
     if request.param == "sqlite":
         url = f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.sqlite'}"
     else:
-        url = _database_url(os.environ["TEST_DATABASE_URL"])
+        url = _worker_database(_database_url(os.environ["TEST_DATABASE_URL"]))
     app = make_app(url)
     with app.app_context():
         # Start from nothing, whatever an earlier run left behind.
