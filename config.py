@@ -5,6 +5,7 @@ Development runs on a SQLite file in ``instance/``; production reads ``DATABASE_
 """
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 BASE_DIR = Path(__file__).resolve().parent
@@ -63,6 +64,20 @@ class Config:
     SESSION_COOKIE_SAMESITE = "Lax"
     REMEMBER_COOKIE_HTTPONLY = True
     REMEMBER_COOKIE_SAMESITE = "Lax"
+    # Sessions end after 8 hours without a request (tracker/security.py); "keep me signed in" lasts 30 days.
+    PERMANENT_SESSION_LIFETIME = timedelta(hours=8)
+    REMEMBER_COOKIE_DURATION = timedelta(days=30)
+    # Failed sign-ins, per account and per address (many phones share one carrier address, hence more per
+    # address); failed password changes per user. Flask-Limiter syntax; counted in RATELIMIT_STORAGE_URI.
+    LOGIN_RATE_LIMIT_PER_ACCOUNT = os.environ.get("LOGIN_RATE_LIMIT_PER_ACCOUNT", "10 per 15 minutes")
+    LOGIN_RATE_LIMIT_PER_ADDRESS = os.environ.get("LOGIN_RATE_LIMIT_PER_ADDRESS", "100 per 15 minutes")
+    PASSWORD_CHANGE_RATE_LIMIT = os.environ.get("PASSWORD_CHANGE_RATE_LIMIT", "10 per 15 minutes")
+    RATELIMIT_KEY_PREFIX = os.environ.get("RATELIMIT_KEY_PREFIX", "tracker")
+    # Redis gone: count in each process meanwhile rather than refuse every sign-in.
+    RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True
+    HSTS = None  # production: Strict-Transport-Security
+    HEALTH_STATEMENT_TIMEOUT_MS = 2000  # /healthz gives up on PostgreSQL after this long
+    DB_CONNECT_TIMEOUT = 5  # seconds to reach PostgreSQL before a request (or /healthz) gives up
 
 
 class DevelopmentConfig(Config):
@@ -80,6 +95,7 @@ class TestConfig(Config):
 class ProductionConfig(Config):
     SESSION_COOKIE_SECURE = True
     REMEMBER_COOKIE_SECURE = True
+    HSTS = "max-age=31536000; includeSubDomains"
 
     @classmethod
     def check(cls) -> None:

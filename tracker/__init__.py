@@ -23,6 +23,7 @@ def create_app(config: type | Mapping | None = None) -> Flask:
         static_folder="../static",
     )
     configure(app, config)
+    init_security(app)
     register_extensions(app)
     register_blueprints(app)
     register_errorhandlers(app)
@@ -48,6 +49,12 @@ def configure(app: Flask, config: type | Mapping | None) -> None:
         # Behind a reverse proxy: the visitor's own address (look-ups are limited per address), and the
         # scheme and host they used (the address printed on a resident's slip).
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies)
+
+
+def init_security(app: Flask) -> None:
+    from . import security
+
+    security.init_app(app)
 
 
 def _instance_secret_key(instance_path: str) -> str:
@@ -83,12 +90,14 @@ def register_blueprints(app: Flask) -> None:
     from .auth.routes import bp as auth_bp
     from .concerns.routes import bp as concerns_bp
     from .exports.routes import bp as exports_bp
+    from .health import bp as health_bp
     from .i18n import bp as i18n_bp
     from .public.routes import bp as public_bp
     from .review.routes import bp as review_bp
     from .visits.routes import bp as visits_bp
 
     app.register_blueprint(auth_bp)
+    app.register_blueprint(health_bp)
     app.register_blueprint(visits_bp)
     app.register_blueprint(concerns_bp)
     app.register_blueprint(i18n_bp)
