@@ -79,11 +79,11 @@ def too_many_attempts(error):
     log_event("refused-rate-limited", user=typed, level=logging.WARNING)
     if request.endpoint == "auth.change_password" and current_user.is_authenticated:
         form = ChangePasswordForm(username=current_user.username)
-        form.current_password.errors.append(_("Too many wrong passwords. Wait a quarter of an hour and try again."))
+        form.current_password.errors = [_("Too many wrong passwords. Wait a quarter of an hour and try again.")]
         page = render_template("auth/change_password.html", form=form, title=_("Change your password"))
         return page, 429
     form = LoginForm()
-    form.password.errors.append(_("Too many failed sign-ins. Wait a quarter of an hour and try again."))
+    form.password.errors = [_("Too many failed sign-ins. Wait a quarter of an hour and try again.")]
     return render_template("auth/login.html", form=form, title=_("Sign in")), 429
 
 
