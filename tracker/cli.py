@@ -8,6 +8,7 @@ from flask_babel import force_locale
 
 from .admin import audit
 from .auth.password_policy import password_problems
+from .backup import backup_command, restore_command
 from .exports.cli import export_resolved_command
 from .extensions import db
 from .models import ROLES, Commune, User
@@ -19,6 +20,8 @@ def register(app: Flask) -> None:
     app.cli.add_command(load_demo_command)
     app.cli.add_command(create_user_command)
     app.cli.add_command(export_resolved_command)
+    app.cli.add_command(backup_command)
+    app.cli.add_command(restore_command)
 
 
 @click.command("load-communes")
