@@ -467,6 +467,8 @@ class ConcernEvent(db.Model):
     note: so.Mapped[str | None] = so.mapped_column(sa.Text)
     # Shown on the public look-up page; internal notes are not.
     public: so.Mapped[bool] = so.mapped_column(default=False, server_default=sa.false())
+    # Made by the phone for a status change or note sent through the API, so that a retry is applied once.
+    client_uuid: so.Mapped[str | None] = so.mapped_column(sa.String(36), unique=True)
 
     concern: so.Mapped[Concern] = so.relationship(back_populates="events")
     author: so.Mapped[User | None] = so.relationship()
@@ -501,3 +503,27 @@ class Attachment(db.Model):
     visit: so.Mapped[Visit | None] = so.relationship(back_populates="attachments")
     concern: so.Mapped[Concern | None] = so.relationship(back_populates="attachments")
     uploaded_by: so.Mapped[User] = so.relationship()
+
+
+class ApiToken(db.Model):
+    """A personal API token: other systems act as its user through the JSON API (``Authorization: Bearer``).
+
+    Only the SHA-256 hash of the secret is kept; the secret is shown once, when the token is made. A revoked
+    token, or a token of a deactivated user, is refused.
+    """
+
+    __tablename__ = "api_tokens"
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    user_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("users.id"), index=True)
+    name: so.Mapped[str] = so.mapped_column(sa.String(80))
+    token_hash: so.Mapped[str] = so.mapped_column(sa.String(64), unique=True)
+    created_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime, default=utcnow)
+    last_used_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime)
+    revoked_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime)
+
+    user: so.Mapped[User] = so.relationship()
+
+    @property
+    def is_active(self) -> bool:
+        return self.revoked_at is None
