@@ -92,6 +92,7 @@ def register_blueprints(app: Flask) -> None:
     from .exports.routes import bp as exports_bp
     from .health import bp as health_bp
     from .i18n import bp as i18n_bp
+    from .offline.routes import bp as offline_bp
     from .public.routes import bp as public_bp
     from .review.routes import bp as review_bp
     from .visits.routes import bp as visits_bp
@@ -106,6 +107,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(attachments_bp)
     app.register_blueprint(review_bp)
     app.register_blueprint(exports_bp)
+    app.register_blueprint(offline_bp)
 
 
 def register_errorhandlers(app: Flask) -> None:

@@ -28,6 +28,8 @@ PUBLIC_ENDPOINTS = {
     "public.concern",
     "public.satisfaction",
     "health.healthz",
+    "offline.service_worker",  # the app shell's worker and manifest: the browser fetches them without a session
+    "offline.manifest",
 }
 
 

@@ -1,0 +1,848 @@
+// Working with no signal: the outbox, the copy of my concerns kept on the phone, and signing out of a
+// shared phone. Everything the page says comes from the page (#offline-strings, data- attributes).
+//
+// The outbox (IndexedDB "tracker-offline", store "outbox") keeps visits (the JSON the API takes, photos as
+// Blobs) and status changes and notes made with no signal. One item at a time is sent, with a CSRF token
+// fetched just before; an item leaves the outbox only when the server has confirmed all of it. Every visit,
+// concern, photo and change carries a UUID made here, so that a retry after a lost answer stores nothing twice.
+(function () {
+  "use strict";
+
+  var root = document.getElementById("outbox");
+  if (!root || !window.indexedDB || !window.fetch || !window.Promise) { return; }
+  var T = JSON.parse(document.getElementById("offline-strings").textContent);
+  var USER = root.dataset.user ? parseInt(root.dataset.user, 10) : null;
+  var API = root.dataset.api;
+  var LANG = document.documentElement.lang || "vi";
+  var PAUSES = [5000, 15000, 60000, 300000, 900000]; // between failed tries: 5 s, 15 s, 1 min, 5 min, 15 min
+  var DRAFT_KEY = "tracker:visit-draft"; // app.js's draft of the visit form
+  var NOTICE_KEY = "tracker:outbox-notice";
+  var CONCERNS_FRESH_MS = 10 * 60 * 1000;
+
+  // --- Small helpers ----------------------------------------------------------------------------------------
+
+  function uuid4() {
+    if (window.crypto && crypto.randomUUID) { return crypto.randomUUID(); }
+    var b = crypto.getRandomValues(new Uint8Array(16));
+    b[6] = (b[6] & 0x0f) | 0x40; b[8] = (b[8] & 0x3f) | 0x80;
+    var h = Array.prototype.map.call(b, function (x) { return (x + 256).toString(16).slice(1); }).join("");
+    return h.slice(0, 8) + "-" + h.slice(8, 12) + "-" + h.slice(12, 16) + "-" + h.slice(16, 20) + "-" + h.slice(20);
+  }
+
+  function fill(template, values) {
+    return template.replace(/\{(\w+)\}/g, function (all, name) { return name in values ? values[name] : all; });
+  }
+
+  function el(tag, attrs, children) {
+    var node = document.createElement(tag);
+    Object.keys(attrs || {}).forEach(function (k) {
+      if (k === "text") { node.textContent = attrs[k]; } else if (k === "className") { node.className = attrs[k]; }
+      else { node.setAttribute(k, attrs[k]); }
+    });
+    (children || []).forEach(function (c) { if (c) { node.appendChild(c); } });
+    return node;
+  }
+
+  function plural(n, one, other) {
+    var rule = window.Intl && Intl.PluralRules ? new Intl.PluralRules(LANG).select(n) : (n === 1 ? "one" : "other");
+    return fill(rule === "one" ? one : other, { n: n });
+  }
+
+  function time(ms) { return new Date(ms).toLocaleTimeString(LANG, { hour: "2-digit", minute: "2-digit", second: "2-digit" }); }
+  function moment(value) {
+    var d = new Date(value);
+    return isNaN(d) ? String(value || "") : d.toLocaleString(LANG, { dateStyle: "short", timeStyle: "short" });
+  }
+  function localToday() {
+    var d = new Date();
+    return d.getFullYear() + "-" + String(d.getMonth() + 1).padStart(2, "0") + "-" + String(d.getDate()).padStart(2, "0");
+  }
+
+  // --- IndexedDB ----------------------------------------------------------------------------------------------
+
+  var dbPromise = null;
+  function openDb() {
+    if (!dbPromise) {
+      dbPromise = new Promise(function (resolve, reject) {
+        var request = indexedDB.open("tracker-offline", 1);
+        request.onupgradeneeded = function () {
+          var db = request.result;
+          db.createObjectStore("outbox", { keyPath: "id" });
+          db.createObjectStore("concerns", { keyPath: "id" });
+          db.createObjectStore("meta", { keyPath: "key" });
+        };
+        request.onsuccess = function () { resolve(request.result); };
+        request.onerror = function () { reject(request.error); };
+      });
+    }
+    return dbPromise;
+  }
+
+  function store(name, mode, work) {
+    return openDb().then(function (db) {
+      return new Promise(function (resolve, reject) {
+        var tx = db.transaction(name, mode);
+        var request = work(tx.objectStore(name));
+        tx.oncomplete = function () { resolve(request ? request.result : undefined); };
+        tx.onerror = function () { reject(tx.error); };
+        tx.onabort = function () { reject(tx.error); };
+      });
+    });
+  }
+  function getAll(name) { return store(name, "readonly", function (s) { return s.getAll(); }); }
+  function getOne(name, key) { return store(name, "readonly", function (s) { return s.get(key); }); }
+  function putOne(name, value) { return store(name, "readwrite", function (s) { return s.put(value); }); }
+  function deleteOne(name, key) { return store(name, "readwrite", function (s) { return s.delete(key); }); }
+  function clearAll(name) { return store(name, "readwrite", function (s) { return s.clear(); }); }
+
+  function items() {
+    return getAll("outbox").then(function (all) {
+      return all.sort(function (a, b) { return a.created - b.created; });
+    });
+  }
+  function myItems() {
+    return items().then(function (all) { return all.filter(function (i) { return i.user === USER; }); });
+  }
+
+  // --- Talking to the API ---------------------------------------------------------------------------------------
+
+  function Problem(kind, status, body) { this.kind = kind; this.status = status; this.body = body; }
+
+  async function answer(response) {
+    var body = null;
+    try { body = await response.json(); } catch (e) { body = null; }
+    if (response.ok) { return body || {}; }
+    var code = body && body.error && body.error.code;
+    if (response.status === 401) { throw new Problem("auth", 401, body); }
+    if (response.status === 403 && code === "password_change_required") { throw new Problem("password", 403, body); }
+    if (response.status === 409) { throw new Problem("conflict", 409, body); }
+    // A stale CSRF token, too many requests, a server in trouble: try again later, as for no network.
+    if (response.status === 429 || response.status >= 500 || code === "csrf_failed" || !body || !body.error) {
+      throw new Problem("later", response.status, body);
+    }
+    throw new Problem("rejected", response.status, body);
+  }
+
+  async function call(url, options) {
+    var response;
+    try {
+      response = await fetch(url, Object.assign({ credentials: "same-origin", cache: "no-store" }, options));
+    } catch (e) {
+      throw new Problem("network", 0, null);
+    }
+    return answer(response);
+  }
+
+  async function csrfToken() {
+    var body = await call(API + "/csrf-token", { headers: { Accept: "application/json" } });
+    return body.csrf_token;
+  }
+
+  function postJson(url, data, token) {
+    return call(url, {
+      method: "POST", body: JSON.stringify(data),
+      headers: { "Content-Type": "application/json", Accept: "application/json", "X-CSRFToken": token }
+    });
+  }
+
+  // --- Sending ------------------------------------------------------------------------------------------------
+
+  var sending = false;
+  var needSignIn = null; // "auth" or "password" once the server has said so
+  var timer = null;
+  var notice = "";
+  var goAfter = null; // the item sent from the visit form while online: open its page once it is saved
+
+  function say(message) { notice = message || ""; }
+
+  function withLock(work) {
+    // One tab sends at a time (the server would store nothing twice anyway).
+    if (navigator.locks && navigator.locks.request) {
+      return navigator.locks.request("tracker-outbox", { ifAvailable: true }, function (lock) { return lock ? work() : null; });
+    }
+    return work();
+  }
+
+  async function sendItem(item) {
+    var token = await csrfToken();
+    if (item.kind === "visit") {
+      if (!item.visitId) {
+        var body = await postJson(API + "/visits", item.payload, token);
+        item.visitId = body.visit.id;
+        item.visitUrl = body.visit.url;
+        await putOne("outbox", item);
+      }
+      for (var i = 0; i < item.photos.length; i++) {
+        var photo = item.photos[i];
+        if (photo.done) { continue; }
+        var form = new FormData();
+        form.append("photo", photo.blob, photo.name || "photo.jpg");
+        form.append("client_uuid", photo.uuid);
+        await call(API + "/visits/" + item.visitId + "/photos", {
+          method: "POST", body: form, headers: { Accept: "application/json", "X-CSRFToken": token }
+        });
+        photo.done = true;
+        await putOne("outbox", item);
+      }
+    } else {
+      var path = item.kind === "status" ? "/status" : "/notes";
+      var result = await postJson(API + "/concerns/" + item.concernId + path, item.payload, token);
+      if (result.concern) { await keepConcern(result.concern); }
+    }
+    await deleteOne("outbox", item.id);
+  }
+
+  async function flush(force) {
+    if (sending || !USER) { return render(); }
+    if (!navigator.onLine) { say(T.offline); return render(); }
+    sending = true;
+    try {
+      await withLock(async function () {
+        var waiting = (await myItems()).filter(function (i) { return i.state === "waiting"; });
+        for (var n = 0; n < waiting.length; n++) {
+          var item = waiting[n];
+          if (!force && item.nextTry > Date.now()) { break; } // in order: the first waits, the rest wait with it
+          say(T.sending); render();
+          try {
+            await sendItem(item);
+            needSignIn = null;
+            say(T.all_sent);
+            if (goAfter === item.id && item.visitUrl) { sessionStorage.setItem(NOTICE_KEY, T.sent_visit); location.assign(item.visitUrl); return; }
+          } catch (problem) {
+            if (!(problem instanceof Problem)) { throw problem; }
+            if (problem.kind === "network" || problem.kind === "later") {
+              item.tries = (item.tries || 0) + 1;
+              item.nextTry = Date.now() + PAUSES[Math.min(item.tries - 1, PAUSES.length - 1)];
+              await putOne("outbox", item);
+              say(T.failed_network + " " + fill(T.next_try, { time: time(item.nextTry) }));
+              break; // nothing else will get through either
+            }
+            if (problem.kind === "auth" || problem.kind === "password") {
+              needSignIn = problem.kind;
+              say(problem.kind === "auth" ? T.sign_in_again : T.password_change);
+              break;
+            }
+            var error = (problem.body && problem.body.error) || {};
+            if (problem.kind === "conflict") {
+              item.state = "conflict";
+              item.current = (problem.body && (problem.body.current || error.current)) || null;
+              if (item.current) { await keepConcern(item.current); }
+            } else {
+              item.state = "rejected";
+            }
+            item.error = { status: problem.status, code: error.code || "", message: error.message || "", fields: error.fields || {} };
+            await putOne("outbox", item);
+            say("");
+            if (goAfter === item.id && item.kind === "visit") { location.assign(root.dataset.visitForm + "?outbox=" + encodeURIComponent(item.id)); return; }
+          }
+        }
+      });
+    } finally {
+      sending = false;
+      await render();
+      schedule();
+    }
+  }
+
+  async function schedule() {
+    if (timer) { clearTimeout(timer); timer = null; }
+    if (!USER || needSignIn) { return; }
+    var waiting = (await myItems()).filter(function (i) { return i.state === "waiting"; });
+    if (!waiting.length) { return; }
+    var wait = Math.max(1000, (waiting[0].nextTry || 0) - Date.now());
+    timer = setTimeout(function () { flush(false); }, wait);
+  }
+
+  async function addItem(item) {
+    item.user = USER;
+    item.created = Date.now();
+    item.state = "waiting";
+    item.tries = 0;
+    item.nextTry = 0;
+    try {
+      await putOne("outbox", item);
+    } catch (e) {
+      say(T.storage_full); render();
+      throw e;
+    }
+    if (navigator.storage && navigator.storage.persist) { navigator.storage.persist().catch(function () {}); }
+    if (navigator.serviceWorker && navigator.serviceWorker.ready && window.SyncManager) {
+      navigator.serviceWorker.ready.then(function (reg) { return reg.sync.register("outbox"); }).catch(function () {});
+    }
+    return item;
+  }
+
+  // --- The banner on every page ------------------------------------------------------------------------------------
+
+  var expanded = false;
+
+  function describe(item) {
+    var l = item.label || {};
+    if (item.kind === "visit") {
+      var text = fill(T.visit_label, { village: l.village || "?", date: l.date || "" });
+      var parts = [text, fill(T.concerns_count, { n: (item.payload.concerns || []).length })];
+      if (item.photos.length) { parts.push(plural(item.photos.length, T.photo_one, T.photos)); }
+      return parts.join(" · ");
+    }
+    if (item.kind === "status") {
+      return fill(T.status_label, { code: l.code || "", status: T.statuses[item.payload.status] || item.payload.status }) + (l.title ? " — " + l.title : "");
+    }
+    return fill(T.note_label, { code: l.code || "" }) + (l.title ? " — " + l.title : "");
+  }
+
+  function fieldList(fields) {
+    var list = el("ul", { className: "outbox-fields" });
+    Object.keys(fields || {}).forEach(function (name) {
+      list.appendChild(el("li", { text: name + ": " + [].concat(fields[name]).join(" ") }));
+    });
+    return list.childNodes.length ? list : null;
+  }
+
+  function button(text, className, action, id) {
+    var b = el("button", { type: "button", className: className, text: text, "data-action": action, "data-id": id });
+    return b;
+  }
+
+  function itemView(item) {
+    var li = el("li", { className: "item outbox-item state-" + item.state, "data-id": item.id });
+    li.appendChild(el("p", { className: "outbox-what" }, [el("strong", { text: describe(item) })]));
+    li.appendChild(el("p", { className: "muted", text: moment(item.created) }));
+    if (item.state === "rejected" && item.error) {
+      li.appendChild(el("p", { className: "error", text: T.rejected + " " + (item.error.message || item.error.status) }));
+      var fields = fieldList(item.error.fields);
+      if (fields) { li.appendChild(fields); }
+    }
+    if (item.state === "conflict") {
+      li.appendChild(el("p", { className: "error", text: T.conflict }));
+      var current = item.current || {};
+      var theirs = (T.statuses[current.status] || current.status_label || current.status || "") +
+        (current.updated_at ? " · " + moment(current.updated_at) : "");
+      var events = (current.events || []).slice(-1)[0];
+      if (events) { theirs += " · " + (T.events[events.kind] || events.kind || "") + (events.author_name ? " · " + events.author_name : "") + (events.note ? ": " + events.note : ""); }
+      li.appendChild(el("p", {}, [el("strong", { text: T.conflict_theirs + " " }), document.createTextNode(theirs)]));
+      var yours = (item.kind === "status" ? (T.statuses[item.payload.status] || item.payload.status) : "") +
+        (item.payload.note || item.payload.text ? " · " + (item.payload.note || item.payload.text) : "");
+      li.appendChild(el("p", {}, [el("strong", { text: T.conflict_yours + " " }), document.createTextNode(yours)]));
+    }
+    var actions = el("div", { className: "outbox-actions" });
+    if (item.state === "conflict") {
+      actions.appendChild(button(T.apply_again, "secondary", "again", item.id));
+      actions.appendChild(button(T.discard, "link", "remove", item.id));
+    } else {
+      if (item.state === "rejected" && item.kind === "visit") {
+        actions.appendChild(el("a", { className: "button secondary", href: root.dataset.visitForm + "?outbox=" + encodeURIComponent(item.id), text: T.correct }));
+      }
+      actions.appendChild(button(T.remove, "link", "remove", item.id));
+    }
+    li.appendChild(actions);
+    return li;
+  }
+
+  async function render() {
+    var all;
+    try { all = await items(); } catch (e) { return; }
+    var mine = USER ? all.filter(function (i) { return i.user === USER; }) : all;
+    var status = document.getElementById("outbox-status");
+    var box = document.getElementById("outbox-box");
+    var text = mine.length ? plural(mine.length, T.waiting_one, T.waiting_other) : "";
+    if (!USER && mine.length) { text += ". " + T.sign_in_again; }
+    var message = [text, mine.length || notice === T.all_sent || notice === T.saved_offline || notice === T.storage_full ? notice : ""]
+      .filter(Boolean).join(" — ");
+    if (status.textContent !== message) { status.textContent = message; }
+    root.classList.toggle("has-items", mine.length > 0);
+    box.hidden = mine.length === 0;
+    document.getElementById("outbox-signin").hidden = !(mine.length && (!USER || needSignIn === "auth"));
+    document.getElementById("outbox-send").hidden = !USER || !mine.some(function (i) { return i.state === "waiting"; });
+    var toggle = document.getElementById("outbox-toggle");
+    toggle.hidden = !USER;
+    // The list names villages and residents' concerns: only for the official who made them.
+    var panel = document.getElementById("outbox-panel");
+    panel.hidden = !USER || !expanded;
+    toggle.setAttribute("aria-expanded", String(expanded && !!USER));
+    toggle.textContent = expanded ? T.hide_list : T.show_list;
+    var list = document.getElementById("outbox-list");
+    list.textContent = "";
+    if (USER) { mine.forEach(function (item) { list.appendChild(itemView(item)); }); }
+    if (USER) { await othersNote(all); }
+  }
+
+  async function othersNote(all) {
+    var others = all.some(function (i) { return i.user !== USER; });
+    var note = document.getElementById("outbox-others");
+    if (others && !note) {
+      note = el("p", { id: "outbox-others", className: "hint", text: T.others_kept });
+      root.appendChild(note);
+    } else if (!others && note) { note.remove(); }
+  }
+
+  function bannerEvents() {
+    document.getElementById("outbox-send").addEventListener("click", function () {
+      needSignIn = null;
+      myItems().then(function (mine) {
+        return Promise.all(mine.map(function (i) { i.nextTry = 0; return putOne("outbox", i); }));
+      }).then(function () { flush(true); });
+    });
+    document.getElementById("outbox-toggle").addEventListener("click", function () { expanded = !expanded; render(); });
+    document.getElementById("outbox-save").addEventListener("click", saveToFile);
+    document.getElementById("outbox-list").addEventListener("click", async function (event) {
+      var target = event.target.closest("button[data-action]");
+      if (!target) { return; }
+      var item = await getOne("outbox", target.dataset.id);
+      if (!item || item.user !== USER) { return; }
+      if (target.dataset.action === "remove") {
+        if (!window.confirm(T.remove_confirm)) { return; }
+        await deleteOne("outbox", item.id);
+        say("");
+        await render();
+        document.getElementById("outbox-status").focus && document.getElementById("outbox-toggle").focus();
+      } else if (target.dataset.action === "again") {
+        // Apply the same change on the version the server has now: the official has seen the other change.
+        if (item.current && item.current.version != null) { item.payload.version = item.current.version; }
+        item.payload.client_uuid = uuid4();
+        item.state = "waiting"; item.error = null; item.current = null; item.tries = 0; item.nextTry = 0;
+        await putOne("outbox", item);
+        flush(true);
+      }
+    });
+  }
+
+  function blobToDataUrl(blob) {
+    return new Promise(function (resolve, reject) {
+      var reader = new FileReader();
+      reader.onload = function () { resolve(reader.result); };
+      reader.onerror = function () { reject(reader.error); };
+      reader.readAsDataURL(blob);
+    });
+  }
+
+  // The last resort before a phone's data is cleared: every item, photos included, in one JSON file.
+  async function saveToFile() {
+    var mine = await myItems();
+    var out = [];
+    for (var i = 0; i < mine.length; i++) {
+      var item = Object.assign({}, mine[i]);
+      item.photos = [];
+      for (var j = 0; j < (mine[i].photos || []).length; j++) {
+        var p = mine[i].photos[j];
+        item.photos.push({ uuid: p.uuid, name: p.name, type: p.type, done: p.done, data_url: p.blob ? await blobToDataUrl(p.blob) : null });
+      }
+      out.push(item);
+    }
+    var blob = new Blob([JSON.stringify({ saved_at: new Date().toISOString(), api: API, items: out }, null, 1)], { type: "application/json" });
+    var a = el("a", { href: URL.createObjectURL(blob), download: "outbox-" + new Date().toISOString().slice(0, 16).replace(/[:T]/g, "-") + ".json" });
+    document.body.appendChild(a);
+    a.click();
+    setTimeout(function () { URL.revokeObjectURL(a.href); a.remove(); }, 1000);
+  }
+
+  // --- The visit form ----------------------------------------------------------------------------------------
+
+  function numberOrRaw(value) {
+    value = (value || "").trim();
+    if (value === "") { return null; }
+    var n = Number(value.replace(",", "."));
+    return isNaN(n) ? value : n;
+  }
+
+  function visitPayload(form) {
+    var f = form.elements;
+    var value = function (name) { return f[name] ? f[name].value : ""; };
+    var payload = {
+      client_uuid: value("client_uuid"), village_id: numberOrRaw(value("village_id")),
+      visit_date: value("visit_date") || localToday(), kind: value("kind"),
+      attendees: numberOrRaw(value("attendees")), notes: value("notes"),
+      latitude: numberOrRaw(value("latitude")), longitude: numberOrRaw(value("longitude")),
+      gps_accuracy_m: numberOrRaw(value("gps_accuracy_m")),
+      official_ids: Array.prototype.filter.call(form.querySelectorAll("input[name=officials]"), function (c) { return c.checked; })
+        .map(function (c) { return parseInt(c.value, 10); }),
+      concerns: []
+    };
+    form.querySelectorAll("fieldset.concern").forEach(function (fs) {
+      var get = function (suffix) { var x = fs.querySelector("[name$='-" + suffix + "']"); return x ? x.value : ""; };
+      var texts = ["title", "description", "resident_name", "resident_contact"].map(get);
+      if (!texts.some(function (t) { return t.trim(); }) && !get("households_affected").trim()) { return; }
+      payload.concerns.push({
+        client_uuid: get("client_uuid") || uuid4(), category_id: numberOrRaw(get("category_id")), title: get("title"),
+        description: get("description"), resident_name: get("resident_name") || null,
+        resident_contact: get("resident_contact") || null,
+        households_affected: numberOrRaw(get("households_affected")), priority: get("priority") || "normal"
+      });
+    });
+    return payload;
+  }
+
+  function optionText(select) {
+    var o = select && select.options[select.selectedIndex];
+    return o && o.value ? o.textContent : "";
+  }
+
+  async function queueVisit(form, photos, existing) {
+    var payload = visitPayload(form);
+    var item = existing || { id: payload.client_uuid, kind: "visit", photos: [] };
+    item.payload = payload;
+    item.label = { village: optionText(form.elements.village_id), date: payload.visit_date };
+    photos.forEach(function (file) {
+      item.photos.push({ uuid: uuid4(), blob: file, name: file.name, type: file.type, done: false });
+    });
+    item.error = null; item.current = null;
+    await addItem(item);
+    try { localStorage.removeItem(DRAFT_KEY); } catch (e) { /* nothing kept */ }
+    return item;
+  }
+
+  function fetchWithin(url, ms) {
+    var controller = window.AbortController ? new AbortController() : null;
+    var timeout = setTimeout(function () { if (controller) { controller.abort(); } }, ms);
+    return fetch(url, { credentials: "same-origin", cache: "no-store", headers: { Accept: "application/json" }, signal: controller ? controller.signal : undefined })
+      .finally(function () { clearTimeout(timeout); });
+  }
+
+  function fieldName(apiField) {
+    // "concerns[0].title" -> "concerns-0-title"; "official_ids" -> "officials"
+    if (apiField === "official_ids") { return "officials"; }
+    return apiField.replace(/\[(\d+)\]\./g, "-$1-");
+  }
+
+  function showErrors(form, error) {
+    var summary = el("div", { className: "error-summary", role: "alert", id: "outbox-errors" },
+      [el("p", { text: T.rejected + " " + (error.message || "") }), el("p", { text: T.field_errors })]);
+    form.parentNode.insertBefore(summary, form);
+    Object.keys(error.fields || {}).forEach(function (name) {
+      var input = form.querySelector("[name='" + fieldName(name) + "']");
+      var message = el("p", { className: "error", text: [].concat(error.fields[name]).join(" ") });
+      if (input) {
+        input.setAttribute("aria-invalid", "true");
+        var field = input.closest(".field") || input.parentNode;
+        field.classList.add("has-error");
+        field.insertBefore(message, field.firstChild.nextSibling);
+      } else {
+        summary.appendChild(message);
+      }
+    });
+    var first = form.querySelector("[aria-invalid=true]");
+    (first || summary).focus && (first || summary).focus();
+  }
+
+  function restoreVisit(form, item) {
+    var p = item.payload;
+    var add = document.getElementById("add-concern");
+    for (var i = form.querySelectorAll("fieldset.concern").length; i < Math.max(1, p.concerns.length); i++) { add.click(); }
+    var set = function (name, value) { var x = form.elements[name]; if (x) { x.value = value == null ? "" : String(value); } };
+    ["client_uuid", "village_id", "visit_date", "kind", "attendees", "notes", "latitude", "longitude", "gps_accuracy_m"].forEach(function (n) { set(n, p[n]); });
+    form.querySelectorAll("input[name=officials]").forEach(function (c) { c.checked = p.official_ids.indexOf(parseInt(c.value, 10)) !== -1; });
+    p.concerns.forEach(function (c, i) {
+      Object.keys(c).forEach(function (k) { set("concerns-" + i + "-" + k, c[k]); });
+    });
+    if (item.error) { showErrors(form, item.error); }
+  }
+
+  function visitForm() {
+    var form = document.getElementById("visit-form");
+    if (!form || !USER) { return; }
+    var photoInput = document.getElementById("visit-photos");
+    var params = new URLSearchParams(location.search);
+    var hasErrors = !!form.querySelector("[aria-invalid=true]") || !!document.querySelector(".error-summary");
+    var correcting = null;
+    if (!hasErrors) {
+      // The page may be the copy kept by the service worker: a visit logged from it is a new visit, today.
+      form.elements.client_uuid.value = uuid4();
+      form.querySelectorAll("input[name$='-client_uuid']").forEach(function (x) { x.value = uuid4(); });
+      var date = form.elements.visit_date;
+      if (date) { date.max = localToday(); if (!params.get("outbox")) { date.value = localToday(); } }
+    }
+    if (params.get("outbox")) {
+      getOne("outbox", params.get("outbox")).then(function (item) {
+        if (item && item.user === USER && item.kind === "visit") {
+          correcting = item;
+          setTimeout(function () { restoreVisit(form, item); }, 0); // after app.js has set up "add a concern"
+        }
+      });
+    }
+    var native = false;
+    form.addEventListener("submit", async function (event) {
+      if (native) { return; }
+      var submitter = event.submitter;
+      if (submitter && submitter.id === "add-concern") { return; }
+      event.preventDefault();
+      var photos = photoInput ? Array.prototype.slice.call(photoInput.files || []) : [];
+      var queue = async function (sendNow) {
+        var item = await queueVisit(form, photos, correcting);
+        if (sendNow) { goAfter = item.id; flush(true); return; }
+        sessionStorage.setItem(NOTICE_KEY, T.saved_offline);
+        location.assign(root.dataset.visitForm);
+      };
+      if (!navigator.onLine) { return queue(false); }
+      var token;
+      try {
+        var response = await fetchWithin(API + "/csrf-token", 8000);
+        if (response.status === 401) { needSignIn = "auth"; return queue(false); }
+        if (!response.ok) { return queue(false); }
+        token = (await response.json()).csrf_token;
+      } catch (e) {
+        return queue(false); // no answer: it waits on the phone
+      }
+      if (photos.length || correcting) { return queue(true); }
+      // Online, nothing but the form: the page's own form is sent as always (errors shown by the server),
+      // with a fresh token in case the page has been open for hours.
+      if (form.elements.csrf_token && token) { form.elements.csrf_token.value = token; }
+      native = true;
+      if (form.requestSubmit) { form.requestSubmit(submitter || undefined); } else { form.submit(); }
+    });
+  }
+
+  // --- My concerns, kept on the phone ---------------------------------------------------------------------------
+
+  async function keepConcern(concern) {
+    var old = await getOne("concerns", concern.id);
+    if (!old && !concern.events) { return; } // not one of mine
+    var merged = Object.assign({}, old || {}, concern, { user: USER });
+    await putOne("concerns", merged);
+  }
+
+  async function refreshConcerns(force) {
+    if (!USER || !navigator.onLine) { return; }
+    var meta = await getOne("meta", "concerns");
+    if (!force && meta && meta.user === USER && Date.now() - meta.at < CONCERNS_FRESH_MS) { return; }
+    try {
+      var list = await call(API + "/concerns?assignee=me&open=1&per_page=200", { headers: { Accept: "application/json" } });
+      var details = [];
+      var summaries = list.concerns || [];
+      for (var i = 0; i < summaries.length; i++) {
+        var d = await call(API + "/concerns/" + summaries[i].id, { headers: { Accept: "application/json" } });
+        details.push(Object.assign({}, summaries[i], d.concern, { user: USER }));
+      }
+      await clearAll("concerns");
+      for (var j = 0; j < details.length; j++) { await putOne("concerns", details[j]); }
+      await putOne("meta", { key: "concerns", user: USER, at: Date.now() });
+    } catch (e) {
+      if (e instanceof Problem && e.kind === "auth") { needSignIn = "auth"; render(); }
+    }
+  }
+
+  async function forgetPersonalData() {
+    try { localStorage.removeItem(DRAFT_KEY); } catch (e) { /* nothing */ }
+    if (window.caches) {
+      var names = await caches.keys();
+      await Promise.all(names.filter(function (n) { return n === "tracker-pages"; }).map(function (n) { return caches.delete(n); }));
+    }
+    await clearAll("concerns");
+    await deleteOne("meta", "concerns");
+  }
+
+  function concernsPage() {
+    var list = document.getElementById("offline-concerns");
+    if (!list) { return; }
+    var detail = document.getElementById("offline-concern");
+    var when = document.getElementById("offline-concerns-when");
+    var facts = document.getElementById("offline-concern-facts");
+    var statusForm = document.getElementById("offline-status-form");
+    var noteForm = document.getElementById("offline-note-form");
+    var saved = document.getElementById("offline-concern-saved");
+    var current = null;
+
+    async function show() {
+      var all = (await getAll("concerns")).filter(function (c) { return c.user === USER; });
+      var meta = await getOne("meta", "concerns");
+      var pending = (await myItems()).filter(function (i) { return i.kind !== "visit"; });
+      when.textContent = meta && meta.user === USER ? fill(T.cached_at, { time: moment(meta.at) }) : T.no_cache;
+      var match = /^#concern-(\d+)$/.exec(location.hash);
+      list.textContent = "";
+      if (match) {
+        current = all.filter(function (c) { return String(c.id) === match[1]; })[0] || null;
+        list.hidden = true;
+        detail.hidden = false;
+        showConcern(current, pending);
+        return;
+      }
+      detail.hidden = true;
+      list.hidden = false;
+      if (meta && meta.user === USER && !all.length) { list.appendChild(el("li", { className: "empty", text: T.nothing_assigned })); }
+      all.sort(function (a, b) { return String(a.due_date || "").localeCompare(String(b.due_date || "")) || a.id - b.id; });
+      all.forEach(function (c) {
+        var waiting = pending.some(function (i) { return i.concernId === c.id; });
+        list.appendChild(el("li", { className: "item" + (c.is_overdue ? " is-overdue" : "") }, [
+          el("a", { href: "#concern-" + c.id }, [el("strong", { text: c.title })]), el("br"),
+          el("span", { className: "badge status-" + c.status, text: T.statuses[c.status] || c.status_label || c.status }),
+          waiting ? el("span", { className: "badge", text: T.waiting_change }) : null, el("br"),
+          el("span", { className: "muted", text: [c.reference_code, c.village_name, c.category_name, c.due_date].filter(Boolean).join(" · ") })
+        ]));
+      });
+    }
+
+    function showConcern(c, pending) {
+      var title = document.getElementById("offline-concern-title");
+      facts.textContent = "";
+      document.getElementById("offline-concern-events").textContent = "";
+      document.getElementById("offline-concern-pending").textContent = "";
+      if (!c) {
+        title.textContent = T.not_in_cache;
+        statusForm.hidden = noteForm.hidden = true;
+        document.getElementById("offline-concern-description").textContent = "";
+        return;
+      }
+      title.textContent = c.title;
+      var d = facts.dataset;
+      var rows = [[d.reference, c.reference_code], [d.status, T.statuses[c.status] || c.status_label], [d.priority, T.priorities[c.priority] || c.priority],
+        [d.village, c.village_name], [d.category, c.category_name], [d.due, c.due_date],
+        [d.households, c.households_affected], [d.resident, [c.resident_name, c.resident_contact].filter(Boolean).join(" · ")]];
+      rows.forEach(function (r) {
+        if (r[1] === null || r[1] === undefined || r[1] === "") { return; }
+        facts.appendChild(el("dt", { text: r[0] }));
+        facts.appendChild(el("dd", { text: String(r[1]) }));
+      });
+      document.getElementById("offline-concern-description").textContent = c.description || "";
+      var mine = pending.filter(function (i) { return i.concernId === c.id; });
+      mine.forEach(function (i) {
+        document.getElementById("offline-concern-pending").appendChild(el("p", { className: "flash flash-info", text: T.waiting_change + ": " + describe(i) }));
+      });
+      var select = document.getElementById("offline-status");
+      select.textContent = "";
+      select.appendChild(new Option(T.choose_status, ""));
+      (c.allowed_transitions || []).forEach(function (t) {
+        var code = typeof t === "string" ? t : (t.status || t.code || t.value);
+        if (code === "duplicate") { return; } // needs the other concern's code: done with a signal
+        select.appendChild(new Option(T.statuses[code] || (t.label || code), code));
+      });
+      statusForm.hidden = select.options.length <= 1;
+      noteForm.hidden = false;
+      var events = document.getElementById("offline-concern-events");
+      (c.events || []).forEach(function (e) {
+        var label = e.kind === "status" && e.new_value ? (T.events.status + ": " + (T.statuses[e.new_value] || e.new_value)) : (T.events[e.kind] || e.kind_label || e.kind);
+        events.appendChild(el("li", {}, [
+          el("span", { className: "muted", text: moment(e.created_at) + (e.author_name ? " · " + e.author_name : "") }), el("br"),
+          el("strong", { text: label }), e.note ? el("span", { className: "prose", text: " " + e.note }) : null
+        ]));
+      });
+    }
+
+    document.getElementById("offline-status").addEventListener("change", function (event) {
+      document.getElementById("offline-referral").hidden = event.target.value !== "referred";
+    });
+    document.getElementById("offline-back").addEventListener("click", function (event) {
+      event.preventDefault();
+      history.pushState(null, "", location.pathname);
+      show();
+    });
+    window.addEventListener("hashchange", show);
+
+    async function saveChange(kind, payload) {
+      var item = {
+        id: payload.client_uuid, kind: kind, concernId: current.id, payload: payload, photos: [],
+        label: { code: current.reference_code, title: current.title }
+      };
+      await addItem(item);
+      saved.hidden = false;
+      saved.textContent = T.status_saved;
+      await show();
+      flush(true);
+    }
+
+    statusForm.addEventListener("submit", function (event) {
+      event.preventDefault();
+      var status = document.getElementById("offline-status");
+      if (!current || !status.value) { status.setAttribute("aria-invalid", "true"); status.focus(); return; }
+      var note = document.getElementById("offline-status-note").value;
+      var payload = { client_uuid: uuid4(), version: current.version, status: status.value, note: note };
+      if (status.value === "resolved") { payload.resolution_note = note; }
+      if (status.value === "rejected") { payload.rejection_reason = note; }
+      if (status.value === "referred") { payload.referral = { to: document.getElementById("offline-referred-to").value }; }
+      statusForm.reset();
+      saveChange("status", payload);
+    });
+    noteForm.addEventListener("submit", function (event) {
+      event.preventDefault();
+      var text = document.getElementById("offline-note-text");
+      if (!current || !text.value.trim()) { text.setAttribute("aria-invalid", "true"); text.focus(); return; }
+      var payload = { client_uuid: uuid4(), text: text.value, version: current.version };
+      noteForm.reset();
+      saveChange("note", payload);
+    });
+    show();
+    refreshConcerns(true).then(show);
+  }
+
+  // The visit form and this page, kept for when there is no signal, whichever page the official opened first.
+  async function warmShell() {
+    if (!window.caches || !navigator.onLine) { return; }
+    var cache = await caches.open("tracker-pages");
+    var urls = [root.dataset.visitForm, root.dataset.offlineConcerns];
+    for (var i = 0; i < urls.length; i++) {
+      if (await cache.match(urls[i])) { continue; }
+      try {
+        var response = await fetch(urls[i], { credentials: "same-origin" });
+        if (response.ok && !response.redirected) { await cache.put(urls[i], response); }
+      } catch (e) { /* next time */ }
+    }
+  }
+
+  // --- Signing out of a shared phone ------------------------------------------------------------------------------
+
+  function signOut() {
+    var form = document.getElementById("logout-form");
+    var dialog = document.getElementById("signout-dialog");
+    if (!form) { return; }
+    var go = false;
+    function leave() {
+      forgetPersonalData().catch(function () {}).then(function () {
+        go = true;
+        if (form.requestSubmit) { form.requestSubmit(); } else { form.submit(); }
+      });
+    }
+    form.addEventListener("submit", async function (event) {
+      if (go) { return; }
+      event.preventDefault();
+      var mine = await myItems();
+      if (!mine.length || !dialog || !dialog.showModal) { return leave(); }
+      document.getElementById("signout-title").textContent = T.signout_title;
+      document.getElementById("signout-text").textContent = fill(T.signout_text, { n: mine.length });
+      document.getElementById("signout-send").textContent = T.signout_send;
+      document.getElementById("signout-keep").textContent = T.signout_keep;
+      document.getElementById("signout-keep-hint").textContent = T.signout_keep_hint;
+      document.getElementById("signout-cancel").textContent = T.cancel;
+      dialog.showModal();
+    });
+    if (!dialog) { return; }
+    document.getElementById("signout-cancel").addEventListener("click", function () { dialog.close(); });
+    document.getElementById("signout-keep").addEventListener("click", function () { dialog.close(); leave(); });
+    document.getElementById("signout-send").addEventListener("click", async function () {
+      dialog.close();
+      await flush(true);
+      if (!(await myItems()).length) { leave(); } else { expanded = true; render(); }
+    });
+  }
+
+  // --- Start ----------------------------------------------------------------------------------------------------
+
+  function start() {
+    if (navigator.serviceWorker && root.dataset.worker) {
+      navigator.serviceWorker.register(root.dataset.worker, { scope: "/" }).catch(function () { /* no offline copy */ });
+      navigator.serviceWorker.addEventListener("message", function (event) {
+        if (event.data && event.data.type === "flush") { flush(false); }
+      });
+    }
+    var kept = sessionStorage.getItem(NOTICE_KEY);
+    if (kept) { sessionStorage.removeItem(NOTICE_KEY); say(kept); }
+    bannerEvents();
+    visitForm();
+    signOut();
+    window.addEventListener("online", function () { flush(true); });
+    window.addEventListener("offline", function () { say(T.offline); render(); });
+    if (!USER) {
+      // Signed out (or the session ended): nothing personal stays readable; the outbox waits for its owner.
+      forgetPersonalData().catch(function () {});
+      render();
+      return;
+    }
+    getOne("meta", "concerns").then(function (meta) {
+      if (meta && meta.user !== USER) { return forgetPersonalData(); }
+    }).catch(function () {}).then(function () {
+      render();
+      flush(false);
+      warmShell().catch(function () {});
+      if (!document.getElementById("offline-concerns")) { refreshConcerns(false); }
+      concernsPage();
+    });
+  }
+
+  document.addEventListener("DOMContentLoaded", start);
+})();
