@@ -22,6 +22,7 @@ def register(app: Flask) -> None:
     app.cli.add_command(export_resolved_command)
     app.cli.add_command(backup_command)
     app.cli.add_command(restore_command)
+    app.cli.add_command(load_synthetic_command)
 
 
 @click.command("load-communes")
@@ -102,3 +103,42 @@ def create_user_command(username: str, full_name: str, role: str, commune_code: 
     audit.record(None, "user_created", "user", user.id, user.full_name, created)  # by: the command line
     db.session.commit()
     click.echo(f"Created {role} {username}.")
+
+
+@click.command("load-synthetic")
+@with_appcontext
+@click.option("--villages", type=click.IntRange(1, 100_000), default=1446, show_default=True)
+@click.option(
+    "--years", type=click.IntRange(1, 20), default=5, show_default=True, help="Years of records, ending today."
+)
+@click.option("--seed", type=int, default=2026, show_default=True, help="The same seed on the same day: the same data.")
+@click.option("--password", default=None, help="Password of every synthetic user (none can sign in without it).")
+@click.option("--force", is_flag=True, help="Add to a database that already has visits.")
+def load_synthetic_command(villages: int, years: int, seed: int, password: str | None, force: bool) -> None:
+    """Fill the database with province-scale synthetic data for benchmarks (not for production)."""
+    import time
+
+    from .places import ensure_default_categories, load_communes
+    from .synthetic import AlreadyHasVisitsError, load_synthetic, summary
+
+    if db.session.scalar(sa.select(Commune.id).limit(1)) is None:
+        load_communes(current_app.config["PROVINCE_CODE"])
+    ensure_default_categories()
+    started = time.monotonic()
+    try:
+        counts = load_synthetic(
+            villages=villages,
+            years=years,
+            seed=seed,
+            force=force,
+            password_hash=hash_password(password) if password else None,
+            progress=click.echo,
+        )
+    except AlreadyHasVisitsError as error:
+        raise click.ClickException(
+            "This database already has visits: synthetic data would be mixed with them. "
+            "Use an empty database, or add --force to add it anyway."
+        ) from error
+    for line in summary(counts):
+        click.echo(line)
+    click.echo(f"Done in {time.monotonic() - started:.0f} s.")
