@@ -86,6 +86,8 @@ def register_extensions(app: Flask) -> None:
 
 def register_blueprints(app: Flask) -> None:
     from .admin.routes import bp as admin_bp
+    from .api.pages import bp as api_tokens_bp
+    from .api.routes import bp as api_bp
     from .attachments.routes import bp as attachments_bp
     from .auth.routes import bp as auth_bp
     from .concerns.routes import bp as concerns_bp
@@ -108,6 +110,8 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(review_bp)
     app.register_blueprint(exports_bp)
     app.register_blueprint(offline_bp)
+    app.register_blueprint(api_bp)
+    app.register_blueprint(api_tokens_bp)
 
 
 def register_errorhandlers(app: Flask) -> None:

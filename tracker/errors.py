@@ -1,6 +1,6 @@
 """Error pages: one handler renders them all, in the user's language."""
 
-from flask import Flask, render_template
+from flask import Flask, render_template, request
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
@@ -20,6 +20,10 @@ MESSAGES = {
 
 def render_error(error: HTTPException):
     code = error.code or 500
+    if request.path.startswith("/api/"):  # the JSON API answers in JSON, even where no route matched
+        from .api.errors import http_error_response
+
+        return http_error_response(error)
     # Werkzeug's own texts are English: every code gets a message of ours.
     title, message = MESSAGES.get(code, MESSAGES[500] if code >= 500 else MESSAGES[400])
     if isinstance(error, CSRFError):

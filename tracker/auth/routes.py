@@ -33,9 +33,14 @@ PUBLIC_ENDPOINTS = {
 }
 
 
+def is_api_request() -> bool:
+    """True for the JSON API's endpoints: they answer for themselves (401/403 JSON, see tracker/api/auth.py)."""
+    return request.blueprint == "api"
+
+
 @bp.before_app_request
 def require_login():
-    if request.endpoint in PUBLIC_ENDPOINTS or request.endpoint is None:
+    if request.endpoint in PUBLIC_ENDPOINTS or request.endpoint is None or is_api_request():
         return None
     if not current_user.is_authenticated:
         return login_manager.unauthorized()
@@ -49,7 +54,7 @@ WHILE_CHANGING_PASSWORD = {"auth.change_password", "auth.logout", "i18n.set_lang
 @bp.before_app_request
 def require_password_change():
     """After an administrator's reset, nothing but choosing a new password until it is done."""
-    if request.endpoint in WHILE_CHANGING_PASSWORD or request.endpoint is None:
+    if request.endpoint in WHILE_CHANGING_PASSWORD or request.endpoint is None or is_api_request():
         return None
     if current_user.is_authenticated and current_user.must_change_password:
         return redirect(url_for("auth.change_password"))

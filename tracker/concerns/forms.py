@@ -38,6 +38,13 @@ class ActionForm(FlaskForm):
     seen_event = HiddenField()
 
 
+def referral_dates_problem(sent_on, due_on) -> str | None:
+    """A referral's answer cannot be expected before its dispatch (this form and the JSON API)."""
+    if due_on and sent_on and due_on < sent_on:
+        return _l("The answer cannot be expected before the dispatch date.")
+    return None
+
+
 class StatusForm(ActionForm):
     status = SelectField(_l("New status"), validate_choice=False)
     note = TextAreaField(
@@ -65,8 +72,8 @@ class StatusForm(ActionForm):
             raise ValidationError(_l("Choose the new status."))
 
     def validate_referral_due_date(self, field):
-        if field.data and self.referral_date.data and field.data < self.referral_date.data:
-            raise ValidationError(_l("The answer cannot be expected before the dispatch date."))
+        if problem := referral_dates_problem(self.referral_date.data, field.data):
+            raise ValidationError(problem)
 
 
 class AssignForm(ActionForm):

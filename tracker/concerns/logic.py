@@ -5,13 +5,14 @@ from datetime import date, datetime
 
 import sqlalchemy as sa
 import sqlalchemy.orm as so
+from flask_babel import lazy_gettext as _l
 
 from ..extensions import db
 from ..localtime import day_bounds_utc, due_date, utcnow
 from ..models import OPEN_STATUSES, Category, Concern, ConcernEvent, User, Village, Visit
 from ..scoping import visible_concerns
 from ..textsearch import like_pattern
-from ..workflow import record_created
+from ..workflow import Referral, TransitionError, change_status, record_created
 
 
 def new_concern(
@@ -52,6 +53,58 @@ def new_concern(
     db.session.add(concern)
     record_created(concern, author, at=created_at)
     return concern
+
+
+class EvidencePhotoError(ValueError):
+    """A photo sent with a status change was refused; ``str()`` is the message."""
+
+
+def normalise_reference_code(code: str | None) -> str:
+    """A reference code as typed (spaces, dashes, lower case) in its stored form."""
+    return (code or "").strip().upper().replace(" ", "").replace("-", "")
+
+
+def apply_status_change(
+    concern: Concern,
+    actor: User,
+    new_status: str,
+    *,
+    note: str | None = None,
+    duplicate_code: str | None = None,
+    referral: Referral | None = None,
+    photo=None,
+    client_uuid: str | None = None,
+) -> ConcernEvent:
+    """A status change as the concern's page and the JSON API make it: the concern it duplicates found by its
+    reference code within ``actor``'s scope, the referral kept only when referring, the photo sent with it
+    stored first (evidence when resolving), then :func:`tracker.workflow.change_status`. Nothing is committed.
+
+    :raise TransitionError: the change is not allowed, or the duplicated concern is not found.
+    :raise EvidencePhotoError: the photo was refused.
+    """
+    duplicate_of = None
+    if new_status == "duplicate":
+        code = normalise_reference_code(duplicate_code)
+        duplicate_of = None
+        if code:
+            duplicate_of = db.session.scalar(visible_concerns(actor).where(Concern.reference_code == code))
+        if duplicate_of is None:
+            raise TransitionError(_l("There is no concern with this reference code in your scope."))
+    if new_status != "referred":
+        referral = None
+    elif referral is None:
+        referral = Referral(to="")
+    if photo is not None and getattr(photo, "filename", ""):
+        from ..attachments.photos import PhotoRejected, store_photo
+
+        try:
+            store_photo(photo, uploaded_by=actor, concern=concern, is_evidence=new_status == "resolved")
+        except PhotoRejected as error:
+            raise EvidencePhotoError(str(error)) from error
+    event = change_status(concern, new_status, actor, note=note, duplicate_of=duplicate_of, referral=referral)
+    if client_uuid:
+        event.client_uuid = client_uuid
+    return event
 
 
 @dataclass

@@ -30,7 +30,7 @@ from .forms import (
     StatusForm,
     TakeForm,
 )
-from .logic import ConcernFilters, concern_list_query
+from .logic import ConcernFilters, EvidencePhotoError, apply_status_change, concern_list_query
 
 bp = Blueprint("concerns", __name__, url_prefix="/concerns")
 
@@ -200,36 +200,22 @@ def act(concern_id: int, action: str):
     return redirect(url_for("concerns.show", concern_id=concern.id))
 
 
-class EvidencePhotoError(ValueError):
-    """A photo sent with a status change was refused; ``str()`` is the message."""
-
-
 def _apply_status(concern: Concern, form: StatusForm) -> str:
     new_status = form.status.data
-    duplicate_of = None
-    if new_status == "duplicate":
-        code = (form.duplicate_of.data or "").strip().upper().replace(" ", "").replace("-", "")
-        duplicate_of = db.session.scalar(visible_concerns(current_user).where(Concern.reference_code == code))
-        if duplicate_of is None:
-            raise workflow.TransitionError(_l("There is no concern with this reference code in your scope."))
-    referral = None
-    if new_status == "referred":
-        referral = workflow.Referral(
-            to=form.referred_to.data or "",
-            number=form.referral_number.data,
-            sent_on=form.referral_date.data,
-            due_on=form.referral_due_date.data,
-        )
-    photo = form.photo.data
-    if photo and getattr(photo, "filename", ""):
-        from ..attachments.photos import PhotoRejected, store_photo
-
-        try:
-            store_photo(photo, uploaded_by=current_user, concern=concern, is_evidence=new_status == "resolved")
-        except PhotoRejected as error:
-            raise EvidencePhotoError(str(error)) from error
-    workflow.change_status(
-        concern, new_status, current_user, note=form.note.data, duplicate_of=duplicate_of, referral=referral
+    referral = workflow.Referral(
+        to=form.referred_to.data or "",
+        number=form.referral_number.data,
+        sent_on=form.referral_date.data,
+        due_on=form.referral_due_date.data,
+    )
+    apply_status_change(
+        concern,
+        current_user,
+        new_status,
+        note=form.note.data,
+        duplicate_code=form.duplicate_of.data,
+        referral=referral,
+        photo=form.photo.data,
     )
     return _("Status changed to “%(status)s”.", status=STATUSES[new_status])
 

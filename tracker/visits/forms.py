@@ -29,6 +29,39 @@ VIETNAM_LONGITUDE = (102.0, 118.0)
 NOT_A_NUMBER = _l("Enter a whole number.")
 NOT_A_CHOICE = _l("Choose one of the options.")
 
+# The rules a visit obeys however it arrives (this form, or the JSON API in tracker/api): plain functions
+# that return the problem's message, or None when the value is fine.
+MAX_LENGTHS = {"notes": 10000, "title": 200, "description": 5000, "resident_name": 120, "resident_contact": 120}
+MAX_COUNT = 100000  # attendees, households affected
+AT_MOST = _l("At most %(max)d characters.")
+COUNT_RANGE = _l("Enter a number from 0 to 100,000.")
+
+
+def visit_date_problem(day) -> str | None:
+    """A visit cannot be dated after today (the province's local day)."""
+    if day and day > today():
+        return _l("The date of the visit cannot be in the future.")
+    return None
+
+
+def location_problem(latitude: float | None, longitude: float | None) -> str | None:
+    """Both coordinates or neither, and the point within Vietnam."""
+    if (latitude is None) != (longitude is None):
+        return _l("Give both latitude and longitude, or neither.")
+    if latitude is not None and not (
+        VIETNAM_LATITUDE[0] <= latitude <= VIETNAM_LATITUDE[1]
+        and VIETNAM_LONGITUDE[0] <= (longitude or 0) <= VIETNAM_LONGITUDE[1]
+    ):
+        return _l("This location is outside Vietnam.")
+    return None
+
+
+def count_problem(value: int | None) -> str | None:
+    """Attendees and households: a whole number from 0 to 100,000, or nothing."""
+    if value is not None and not 0 <= value <= MAX_COUNT:
+        return COUNT_RANGE
+    return None
+
 
 class ConcernEntryForm(Form):
     """One concern raised at the visit. An entry left entirely blank is ignored."""
@@ -146,14 +179,9 @@ class VisitForm(FlaskForm):
             raise ValidationError(_l("Choose officials from the list."))
 
     def validate_visit_date(self, field):
-        if field.data and field.data > today():
-            raise ValidationError(_l("The date of the visit cannot be in the future."))
+        if problem := visit_date_problem(field.data):
+            raise ValidationError(problem)
 
     def validate_latitude(self, field):
-        if (field.data is None) != (self.longitude.data is None):
-            raise ValidationError(_l("Give both latitude and longitude, or neither."))
-        if field.data is not None and not (
-            VIETNAM_LATITUDE[0] <= field.data <= VIETNAM_LATITUDE[1]
-            and VIETNAM_LONGITUDE[0] <= (self.longitude.data or 0) <= VIETNAM_LONGITUDE[1]
-        ):
-            raise ValidationError(_l("This location is outside Vietnam."))
+        if problem := location_problem(field.data, self.longitude.data):
+            raise ValidationError(problem)
