@@ -476,6 +476,7 @@ def signed_in_pages(scene) -> dict:
         "a missing page (404)": ("GET", "/no-such-page", None, 404),
         "photo form of a visit": ("GET", f"/visits/{scene['visit']}/photos", None, 200),
         "photo form of a concern": ("GET", f"/concerns/{scene['concern']}/photos", None, 200),
+        "my concerns on this phone": ("GET", "/offline/concerns?missed=1", None, 200),
     }
 
 

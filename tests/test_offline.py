@@ -93,3 +93,11 @@ def test_signing_out_clears_the_browser_cache_but_not_its_storage(client, auth, 
     # "cache" only: "storage" would wipe the outbox of visits not yet sent.
     assert response.headers["Clear-Site-Data"] == '"cache"'
     assert client.get("/login").headers.get("Clear-Site-Data") is None
+
+
+def test_only_signed_in_pages_are_marked_to_keep(client, auth, world):
+    assert "X-Keep-Offline" not in client.get("/login").headers
+    auth.login("official.bunglao")
+    assert client.get("/visits/new").headers["X-Keep-Offline"] == "1"
+    assert "X-Keep-Offline" not in client.get("/sw.js").headers
+    assert "X-Keep-Offline" not in client.get("/static/css/app.css").headers

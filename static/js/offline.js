@@ -480,7 +480,8 @@
     var payload = visitPayload(form);
     var item = existing || { id: payload.client_uuid, kind: "visit", photos: [] };
     item.payload = payload;
-    item.label = { village: optionText(form.elements.village_id), date: payload.visit_date };
+    var shown = new Date(payload.visit_date + "T00:00:00");
+    item.label = { village: optionText(form.elements.village_id), date: isNaN(shown) ? payload.visit_date : shown.toLocaleDateString(LANG) };
     photos.forEach(function (file) {
       item.photos.push({ uuid: uuid4(), blob: file, name: file.name, type: file.type, done: false });
     });
@@ -770,7 +771,7 @@
       if (await cache.match(urls[i])) { continue; }
       try {
         var response = await fetch(urls[i], { credentials: "same-origin" });
-        if (response.ok && !response.redirected) { await cache.put(urls[i], response); }
+        if (response.ok && !response.redirected && response.headers.get("X-Keep-Offline") === "1") { await cache.put(urls[i], response); }
       } catch (e) { /* next time */ }
     }
   }

@@ -16,7 +16,10 @@ var NETWORK_WAIT_MS = 8000; // a page that does not answer in this time on a wea
 self.addEventListener("install", function (event) {
   event.waitUntil((async function () {
     var cache = await caches.open(STATIC);
-    await cache.addAll(SETTINGS.static);
+    // File by file: one that cannot be fetched now is fetched when first asked for, and the rest still works.
+    await Promise.all(SETTINGS.static.map(function (url) {
+      return cache.add(url).catch(function () { /* fetched later */ });
+    }));
     var pages = await caches.open(PAGES);
     await Promise.all(SETTINGS.pages.map(async function (url) {
       try {
@@ -38,10 +41,11 @@ self.addEventListener("activate", function (event) {
   })());
 });
 
-// A page worth keeping: a full answer, not a redirect (to the sign-in page, say), HTML.
+// A page worth keeping: a signed-in official's page (the server marks them), not a redirect (to the sign-in
+// page, say). The sign-in page and the public look-up are never kept.
 function isPage(response) {
   return response && response.ok && !response.redirected && response.type === "basic" &&
-    (response.headers.get("Content-Type") || "").indexOf("text/html") === 0;
+    response.headers.get("X-Keep-Offline") === "1";
 }
 
 function withoutHash(url) {

@@ -144,13 +144,12 @@ def a_jpeg() -> bytes:
     return buffer.getvalue()
 
 
-def log_visit(page, world, title: str, notes: str, photo: bool = False, category: bool = True) -> None:
+def log_visit(page, world, title: str, notes: str, photo: bool = False) -> None:
     page.locator("#village_id").select_option(str(world.hua_chan))
     page.locator("#kind").select_option("dialogue")
     page.locator("#notes").fill(notes)
     page.locator("#concerns-0-title").fill(title)
-    if category:
-        page.locator("#concerns-0-category_id").select_option(str(world.electricity))
+    page.locator("#concerns-0-category_id").select_option(str(world.electricity))
     page.locator("#concerns-0-resident_name").fill("Lò Văn Pánh")
     if photo:
         page.locator("#visit-photos").set_input_files(
@@ -252,14 +251,14 @@ def test_a_refused_visit_is_kept_with_the_message_and_corrected(app, world, live
     wait_for_shell(page)
     phone.offline()
     page.reload()
-    log_visit(page, world, "Không chọn loại", "Thiếu loại", category=False)  # a concern with no category
+    log_visit(page, world, "", "Thiếu nội dung")  # a concern with a resident's name but no title
     expect_waiting(page, 1)
 
     phone.offline(False)
     item = page.locator("#outbox-list > li")
     page.locator("#outbox-toggle").click()
     expect(item.locator(".error")).to_be_visible()
-    expect(item.locator(".outbox-fields")).to_contain_text("concerns[0].category_id")
+    expect(item.locator(".outbox-fields")).to_contain_text("concerns[0].title")
     assert outbox_count(page) == 1
     assert visits(app) == []
     shot(page, "refused")
@@ -267,14 +266,14 @@ def test_a_refused_visit_is_kept_with_the_message_and_corrected(app, world, live
     page.reload()  # still there after a reload: never dropped silently
     page.locator("#outbox-toggle").click()
     item.locator("a.button").click()  # correct it: back in the form, the field marked
-    expect(page.locator("#concerns-0-category_id")).to_have_attribute("aria-invalid", "true")
-    expect(page.locator("#concerns-0-title")).to_have_value("Không chọn loại")
+    expect(page.locator("#concerns-0-title")).to_have_attribute("aria-invalid", "true")
+    expect(page.locator("#concerns-0-resident_name")).to_have_value("Lò Văn Pánh")
     shot(page, "correcting")
-    page.locator("#concerns-0-category_id").select_option(str(world.electricity))
+    page.locator("#concerns-0-title").fill("Xin hỗ trợ làm nhà")
     page.locator("#submit").click()
     expect(page).to_have_url(re.compile(re.escape(live_server) + r"/visits/\d+$"))
     assert outbox_count(page) == 0
-    assert [(notes, c) for notes, _, c, _ in visits(app)] == [("Thiếu loại", 1)]
+    assert [(notes, c) for notes, _, c, _ in visits(app)] == [("Thiếu nội dung", 1)]
 
 
 def test_a_status_changed_offline_meets_another_change(app, world, live_server, phone, factory, shot):
@@ -353,7 +352,10 @@ def test_signing_out_warns_and_leaves_nothing_personal(app, world, live_server, 
     for path in (f"/concerns/{concern}", "/offline/concerns", "/concerns/mine"):
         with contextlib.suppress(Exception):  # the browser's own "no connection" error is what we want
             page.goto(f"{live_server}{path}")
+        page.wait_for_timeout(500)
+        page.wait_for_load_state()
         assert "Lò Thị Dung" not in page.content()
+        assert not page.locator("#offline-concern-facts").is_visible()
 
     # The official signs in again: what waited is sent.
     phone.offline(False)

@@ -112,6 +112,21 @@ def concerns():
 
 
 @bp.after_app_request
+def mark_pages_to_keep(response):
+    """The service worker keeps a copy only of a signed-in official's pages (not the sign-in page, not the
+    public look-up): it looks for this header."""
+    if (
+        request.method == "GET"
+        and response.status_code == 200
+        and response.mimetype == "text/html"
+        and current_user
+        and current_user.is_authenticated
+    ):
+        response.headers["X-Keep-Offline"] = "1"
+    return response
+
+
+@bp.after_app_request
 def clear_cache_on_sign_out(response):
     """Signing out empties the browser's HTTP cache of this site (pages with residents' names in them).
 
