@@ -33,6 +33,7 @@ import pytest
 
 from tests.conftest import PASSWORD
 from tests.test_backup import jpeg
+from tracker.api.tokens import create_token
 from tracker.attachments.photos import store_photo
 from tracker.extensions import db
 from tracker.models import Concern, User, Village
@@ -89,6 +90,24 @@ ACCESS = {
     "review.village":           {"GET": "login ok/404 ok/404 ok ok"},
     "exports.index":            {"GET": "login 403 ok ok ok", "POST": "login 403 ok ok ok"},
     "exports.report":           {"GET": "login 403 ok ok ok"},
+    # --- personal API tokens: each user's own only ---------------------------------------------------------
+    "tokens.index":             {"GET": "login ok ok ok ok"},
+    "tokens.create":            {"POST": "login ok ok ok ok"},
+    "tokens.revoke":            {"POST": "login ok/404 404 404 404"},  # the token is official.bunglao's
+    # --- the JSON API (401 for anonymous; another commune's record 404, its village 422 on a new visit) ------
+    "api.openapi":              {"GET": "ok ok ok ok ok"},
+    "api.csrf_token":           {"GET": "login ok ok ok ok"},
+    "api.me":                   {"GET": "login ok ok ok ok"},
+    "api.villages":             {"GET": "login ok ok ok ok"},
+    "api.categories":           {"GET": "login ok ok ok ok"},
+    "api.create_visit":         {"POST": "login ok ok ok ok"},
+    "api.get_visit":            {"GET": "login ok/404 ok/404 ok ok"},
+    "api.visit_photo":          {"POST": "login ok/404 ok/404 ok ok"},
+    "api.list_concerns":        {"GET": "login ok ok ok ok"},
+    "api.get_concern":          {"GET": "login ok/404 ok/404 ok ok"},
+    "api.change_status":        {"POST": "login ok/404 ok/404 ok ok"},
+    "api.add_note":             {"POST": "login ok/404 ok/404 ok ok"},
+    "api.concern_photo":        {"POST": "login ok/404 ok/404 ok ok"},
     # --- administration: users for supervisors (a commune's own only) and admins; the rest admins only ------
     "admin.index":              {"GET": "login 403 ok ok ok"},
     "admin.user_list":          {"GET": "login 403 ok ok ok"},
@@ -125,6 +144,7 @@ PARAMS = {
     "category_id": lambda r: (r.world.housing, r.world.housing),  # categories are province-wide
     "code": lambda r: (r.code_own, r.code_other),  # the public look-up: any concern's code
     "action": lambda r: ("note", "note"),  # one of the concern actions (tracker/concerns/forms.py)
+    "token_id": lambda r: (r.token_own, r.token_other),  # official.bunglao's and official.quaito's API tokens
     "token": lambda r: ("0" * 32, "0" * 32),  # a village import preview: none stored, so 404 for everyone
 }
 
@@ -183,6 +203,9 @@ def records(app, factory, world):
             setattr(ids, f"code_{side}", concern.reference_code)
             setattr(ids, f"visit_{side}", visit.id)
             setattr(ids, f"photo_{side}", photo.id)
+            token, _secret = create_token(author, f"Token of the {side} commune")
+            db.session.commit()
+            setattr(ids, f"token_{side}", token.id)
     return ids
 
 
