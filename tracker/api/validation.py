@@ -28,8 +28,6 @@ NOT_DATE = _l("Must be a date such as 2026-11-23.")
 NOT_LIST = _l("Must be a list.")
 NOT_OBJECT = _l("Must be an object.")
 NOT_BOOLEAN = _l("Must be true or false.")
-TOO_LONG = _l("At most %(max)d characters.")
-NOT_A_CHOICE = _l("Must be one of: %(choices)s.")
 
 MISSING = object()
 
@@ -80,10 +78,10 @@ class Reader:
         except UnicodeEncodeError:
             self.bad_type(field, NOT_TEXT)
             return None
-        value = value.replace("\x00", "")
         if max_length is not None and len(value) > max_length:
             self.invalid(field, _l("At most %(max)d characters.", max=max_length))
             return None
+        value = value.replace("\x00", "")  # as from every form (tracker/security.py): PostgreSQL refuses it
         if required and not blank_ok and not value.strip():
             self.invalid(field, REQUIRED)
             return None
