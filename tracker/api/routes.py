@@ -11,7 +11,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import HTTPException
 
 from .. import workflow
-from ..attachments.photos import PhotoRejected, store_photo
+from ..attachments.photos import NO_FILE, PhotoRejected, store_photo
 from ..concerns.forms import referral_dates_problem
 from ..concerns.logic import ConcernFilters, apply_status_change, concern_list_query
 from ..extensions import csrf, db, limiter
@@ -282,6 +282,10 @@ def _store_photo_once(*, visit: Visit | None = None, concern: Concern | None = N
     if concern is not None:
         is_evidence = form.choice("is_evidence", ("0", "1"), default="0") == "1"
     form.finish()
+    file = request.files.get("photo")
+    if file is None or (not file.filename and not file.content_length):
+        # Also on a retry: a request without its photo is refused, whatever its UUID.
+        raise invalid({"photo": [str(NO_FILE)]})
     existing = db.session.scalar(sa.select(Attachment).where(Attachment.client_uuid == client_uuid))
     if existing is not None:
         if (visit is not None and existing.visit_id == visit.id) or (
