@@ -100,3 +100,9 @@ def test_only_signed_in_pages_are_marked_to_keep(client, auth, world):
     assert client.get("/visits/new").headers["X-Keep-Offline"] == "1"
     assert "X-Keep-Offline" not in client.get("/sw.js").headers
     assert "X-Keep-Offline" not in client.get("/static/css/app.css").headers
+
+
+def test_worker_and_manifest_never_send_a_session_cookie(client, auth, world):
+    auth.login("official.bunglao")
+    for path in ("/sw.js", "/manifest.webmanifest"):
+        assert "Set-Cookie" not in client.get(path).headers

@@ -815,7 +815,8 @@
   // --- Start ----------------------------------------------------------------------------------------------------
 
   function start() {
-    if (navigator.serviceWorker && root.dataset.worker) {
+    // Registered from signed-in pages only: its requests never race the sign-in form's answer.
+    if (navigator.serviceWorker && root.dataset.worker && USER) {
       navigator.serviceWorker.register(root.dataset.worker, { scope: "/" }).catch(function () { /* no offline copy */ });
       navigator.serviceWorker.addEventListener("message", function (event) {
         if (event.data && event.data.type === "flush") { flush(false); }

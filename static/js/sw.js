@@ -20,13 +20,8 @@ self.addEventListener("install", function (event) {
     await Promise.all(SETTINGS.static.map(function (url) {
       return cache.add(url).catch(function () { /* fetched later */ });
     }));
-    var pages = await caches.open(PAGES);
-    await Promise.all(SETTINGS.pages.map(async function (url) {
-      try {
-        var response = await fetch(url, { credentials: "same-origin", cache: "no-store" });
-        if (isPage(response)) { await pages.put(url, response); }
-      } catch (e) { /* not signed in yet, or no network: kept at the next visit */ }
-    }));
+    // The pages are kept by the signed-in page itself (offline.js), never fetched from here: a request made
+    // while the official signs in could bring back the session cookie of before.
     await self.skipWaiting();
   })());
 });

@@ -9,6 +9,7 @@ import json
 from pathlib import Path
 
 from flask import Blueprint, Response, current_app, render_template, request, url_for
+from flask.globals import request_ctx
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user
@@ -38,6 +39,14 @@ def _worker_version(files: list[Path], source: bytes) -> str:
         digest.update(path.name.encode())
         digest.update(path.read_bytes())
     return digest.hexdigest()[:16]
+
+
+@bp.before_request
+def leave_the_session_alone():
+    """The worker and the manifest are fetched by the browser on its own, at any moment (while the sign-in
+    form is being sent, say): their answers must not send back the session cookie they came with."""
+    if request.endpoint in ("offline.service_worker", "offline.manifest"):
+        request_ctx._session = current_app.session_interface.make_null_session(current_app)
 
 
 @bp.get("/sw.js")
