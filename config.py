@@ -73,6 +73,8 @@ class Config:
     LOGIN_RATE_LIMIT_PER_ADDRESS = os.environ.get("LOGIN_RATE_LIMIT_PER_ADDRESS", "100 per 15 minutes")
     PASSWORD_CHANGE_RATE_LIMIT = os.environ.get("PASSWORD_CHANGE_RATE_LIMIT", "10 per 15 minutes")
     RATELIMIT_KEY_PREFIX = os.environ.get("RATELIMIT_KEY_PREFIX", "tracker")
+    # Requests to the JSON API (/api/v1) per personal API token, signed-in user or address.
+    API_RATE_LIMIT = os.environ.get("API_RATE_LIMIT", "1200 per minute")
     # Redis gone: count in each process meanwhile rather than refuse every sign-in.
     RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True
     HSTS = None  # production: Strict-Transport-Security

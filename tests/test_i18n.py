@@ -472,6 +472,7 @@ def signed_in_pages(scene) -> dict:
         "a rejected concern": ("GET", f"/concerns/{scene['rejected']}", None, 200),
         "slip for the resident": ("GET", f"/concerns/{scene['concern']}/slip", None, 200),
         "change your password": ("GET", "/account/password", None, 200),
+        "API tokens": ("GET", "/account/tokens", None, 200),
         "a missing visit (404)": ("GET", "/visits/999999", None, 404),
         "a missing page (404)": ("GET", "/no-such-page", None, 404),
         "photo form of a visit": ("GET", f"/visits/{scene['visit']}/photos", None, 200),
@@ -617,6 +618,7 @@ def admin_pages(scene: dict, role: str) -> tuple[dict, dict]:
             mine,
         ),
         "change your password, everything wrong": ("POST", "/account/password", bad_password, 200),
+        "API token without a name": ("POST", "/account/tokens", {"name": " "}, 422),
         "a missing user (404 or 403)": ("GET", "/admin/users/999999", None, 403 if role == "official" else 404),
     }
     # The import page names the file's columns as the file must spell them: identifiers, not words.

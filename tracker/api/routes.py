@@ -39,7 +39,7 @@ from .validation import MAX_ID, Reader, json_body
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 csrf.exempt(bp)  # checked in auth.authenticate, from the X-CSRFToken header, for session requests only
 bp.before_request(authenticate)
-limiter.limit(lambda: current_app.config.get("API_RATE_LIMIT", "1200 per minute"), key_func=rate_limit_key)(bp)
+limiter.limit(lambda: current_app.config["API_RATE_LIMIT"], key_func=rate_limit_key)(bp)
 
 UUID_USED = _l("This UUID was already used for something else. Make a new one.")
 
