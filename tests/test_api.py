@@ -371,6 +371,8 @@ def test_wrong_types_are_400_naming_the_field(client, app, world, official, chan
 
 def test_not_json_is_400(client, world, official):
     for data, content_type in [
+        ("[" * 100000 + "]" * 100000, "application/json"),
+        ('{"client_uuid": NaN}', "application/json"),
         ("client_uuid=1", "application/x-www-form-urlencoded"),
         ("{", "application/json"),
         ("[]", "application/json"),
@@ -464,3 +466,38 @@ def test_rate_limit_is_429_json(client, app, world, official):
     assert statuses == [200, 200, 200, 429]
     response = client.get("/api/v1/me", headers=official)
     assert response.get_json()["error"]["code"] == "rate_limited"
+
+
+def test_same_uuid_at_the_same_moment_to_a_real_server_stores_one(app, world):
+    """The same, over HTTP to a threaded server: what two retries from a phone on a weak signal look like."""
+    import requests
+    from werkzeug.serving import make_server
+
+    secret = make_token(app, world.official_bl)
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        url = f"http://127.0.0.1:{server.server_port}/api/v1/visits"
+        for _ in range(3):
+            body = visit_body(world.hua_chan, world.electricity)
+            barrier = threading.Barrier(2)
+            answers = []
+
+            def send(body=body, barrier=barrier, answers=answers):
+                barrier.wait()
+                response = requests.post(url, json=body, headers=bearer(secret), timeout=30)
+                answers.append((response.status_code, response.json()["visit"]["id"]))
+
+            senders = [threading.Thread(target=send) for _ in range(2)]
+            for sender in senders:
+                sender.start()
+            for sender in senders:
+                sender.join()
+            assert sorted(status for status, _ in answers) == [200, 201], answers
+            assert answers[0][1] == answers[1][1]
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=10)
+    assert count(app, Visit) == 3 and count(app, Concern) == 3

@@ -34,7 +34,10 @@ MISSING = object()
 
 def json_body() -> dict:
     """The request's JSON object. :raise ApiError: 400 if the body is not a JSON object."""
-    data = request.get_json(silent=True)
+    try:
+        data = request.get_json(silent=True)
+    except RecursionError:  # nested deeper than the parser goes: not a body the API takes
+        data = None
     if not isinstance(data, dict):
         raise ApiError(400, "bad_request", _l("Send a JSON object (Content-Type: application/json)."))
     return data
