@@ -6,7 +6,7 @@ TEST_WORKERS ?= auto
 BIN := $(VENV)/bin
 export FLASK_APP := tracker
 
-.PHONY: run test lint translations messages setup clean benchmark-export
+.PHONY: run test lint translations messages setup clean benchmark-export benchmark
 
 # The virtual environment, remade whenever a requirements file changes.
 $(BIN)/.installed: requirements.txt requirements-dev.txt
@@ -57,6 +57,12 @@ test: setup lint
 # file; BENCHMARK_DATABASE_URL=postgresql://… for PostgreSQL, whose tables it drops), figures in benchmarks/results/.
 benchmark-export: setup
 	$(BIN)/python benchmarks/export_benchmark.py $(if $(BENCHMARK_DATABASE_URL),--database-url $(BENCHMARK_DATABASE_URL))
+
+# Not part of `make test`: the pages against their targets on the province's data (1,446 villages, 5 years) in a
+# PostgreSQL database it drops and creates (tracker_bench; BENCHMARK_SERVER_URL=postgresql://… for another server).
+# Table in benchmarks/results/pages-<date>.md; benchmarks/README.md says what is measured.
+benchmark: setup
+	$(BIN)/python benchmarks/pages_benchmark.py $(if $(BENCHMARK_SERVER_URL),--server-url $(BENCHMARK_SERVER_URL))
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache test-artifacts

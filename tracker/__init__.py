@@ -68,10 +68,12 @@ def _instance_secret_key(instance_path: str) -> str:
 
 
 def register_extensions(app: Flask) -> None:
-    from . import i18n
+    from . import i18n, performance
     from .auth.session import load_user
-    from .extensions import babel, csrf, db, limiter, login_manager, migrate
+    from .extensions import babel, compress, csrf, db, limiter, login_manager, migrate
 
+    performance.init_app(app)  # versioned static addresses, cached for good; compression settings
+    compress.init_app(app)
     db.init_app(app)
     migrate.init_app(app, db, render_as_batch=True, directory=os.path.join(app.root_path, "..", "migrations"))
     csrf.init_app(app)

@@ -3,6 +3,7 @@
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 from flask_babel import Babel
+from flask_compress import Compress
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
@@ -31,3 +32,5 @@ csrf = CSRFProtect()
 babel = Babel()
 # Storage from RATELIMIT_STORAGE_URI: in-process by default; Redis when set, so that every worker counts together.
 limiter = Limiter(key_func=get_remote_address, default_limits=[])
+# Brotli or gzip for every text answer, as the browser accepts (settings in tracker/performance.py).
+compress = Compress()

@@ -454,7 +454,17 @@ class ConcernEvent(db.Model):
     """One change to a concern. Append-only: never edited, never deleted. The timeline is its events."""
 
     __tablename__ = "concern_events"
-    __table_args__ = (_check_in("kind", EVENT_KINDS),)
+    __table_args__ = (
+        _check_in("kind", EVENT_KINDS),
+        # The escalations alone (a few in a hundred events): which open concerns were escalated, and the latest.
+        sa.Index(
+            "ix_concern_events_escalations",
+            "concern_id",
+            "id",
+            postgresql_where=sa.text("kind = 'escalation'"),
+            sqlite_where=sa.text("kind = 'escalation'"),
+        ),
+    )
 
     id: so.Mapped[int] = so.mapped_column(primary_key=True)
     concern_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("concerns.id"), index=True)

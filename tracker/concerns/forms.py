@@ -10,7 +10,7 @@ from flask_wtf.file import FileField
 from wtforms import BooleanField, DateField, Form, HiddenField, SelectField, StringField, TextAreaField
 from wtforms.validators import InputRequired, Length, Optional, ValidationError
 
-from ..formutils import optional_int, select_choices
+from ..formutils import FastSelect, optional_int, select_choices
 from ..models import PRIORITIES, SATISFACTION, STATUSES
 
 AT_MOST = _l("At most %(max)d characters.")
@@ -27,8 +27,8 @@ class ConcernFilterForm(Form):
         default="",
         validate_choice=False,
     )
-    category = SelectField(_l("Category"), coerce=optional_int, validate_choice=False)
-    village = SelectField(_l("Village"), coerce=optional_int, validate_choice=False)
+    category = SelectField(_l("Category"), coerce=optional_int, validate_choice=False, widget=FastSelect())
+    village = SelectField(_l("Village"), coerce=optional_int, validate_choice=False, widget=FastSelect())
 
 
 class ActionForm(FlaskForm):

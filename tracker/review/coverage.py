@@ -53,24 +53,25 @@ class VillageCoverage:
 
 
 def _visit_numbers(start: date):
-    return (
-        sa.select(
-            Visit.village_id.label("village_id"),
-            sa.func.max(Visit.visit_date).label("last_visit"),
-            sa.func.coalesce(sa.func.sum(sa.case((Visit.visit_date >= start, 1), else_=0)), 0).label("recent"),
-        )
-        .group_by(Visit.village_id)
-        .subquery("visit_numbers")
-    )
+    # Per village, read along the (village, visit date) index: its latest visit and its visits since
+    # ``start``, rather than grouping every visit of the years before.
+    village = Village.__table__.alias("numbered_villages")
+    return sa.select(
+        village.c.id.label("village_id"),
+        sa.select(sa.func.max(Visit.visit_date))
+        .where(Visit.village_id == village.c.id)
+        .scalar_subquery()
+        .label("last_visit"),
+        sa.select(sa.func.count())
+        .where(Visit.village_id == village.c.id, Visit.visit_date >= start)
+        .scalar_subquery()
+        .label("recent"),
+    ).subquery("visit_numbers")
 
 
-def _open_numbers():
-    return (
-        sa.select(Concern.village_id.label("village_id"), sa.func.count().label("open_concerns"))
-        .where(Concern.status.in_(OPEN_STATUSES))
-        .group_by(Concern.village_id)
-        .subquery("open_numbers")
-    )
+def _visited_since(start: date) -> sa.ColumnElement[bool]:
+    """The village (:class:`Village`, of the enclosing query) had a visit on or after ``start``."""
+    return sa.exists().where(Visit.village_id == Village.id, Visit.visit_date >= start)
 
 
 def coverage_query(
@@ -82,17 +83,19 @@ def coverage_query(
     keeps every village, by commune and name. Each village's commune is loaded with it.
     """
     start = window_start(today, days)
-    visits, concerns = _visit_numbers(start), _open_numbers()
+    visits = _visit_numbers(start)
+    # Counted for the rows shown only (after the sort and the page's limit), along the (village, status) index.
+    open_concerns = (
+        sa.select(sa.func.count())
+        .where(Concern.village_id == Village.id, Concern.status.in_(OPEN_STATUSES))
+        .correlate(Village)
+        .scalar_subquery()
+    )
     query = (
         visible_villages(user)
         .where(Village.active)
         .outerjoin(visits, visits.c.village_id == Village.id)
-        .outerjoin(concerns, concerns.c.village_id == Village.id)
-        .add_columns(
-            visits.c.last_visit,
-            sa.func.coalesce(visits.c.recent, 0),
-            sa.func.coalesce(concerns.c.open_concerns, 0),
-        )
+        .add_columns(visits.c.last_visit, sa.func.coalesce(visits.c.recent, 0), open_concerns)
         .join(Village.commune)
         .options(so.contains_eager(Village.commune))
     )
@@ -131,25 +134,12 @@ class CoverageSummary:
         return None if not self.villages else self.covered * 100 // self.villages
 
 
-def _last_visits():
-    return (
-        sa.select(Visit.village_id.label("village_id"), sa.func.max(Visit.visit_date).label("last_visit"))
-        .group_by(Visit.village_id)
-        .subquery("last_visits")
-    )
-
-
 def coverage_summary(user: User, today: date, days: int = DEFAULT_DAYS, commune_id: int | None = None):
     """How many active villages ``user`` may see (in one commune if given), and how many are covered."""
-    last = _last_visits()
-    query = (
-        sa.select(
-            sa.func.count(Village.id),
-            sa.func.coalesce(sa.func.sum(sa.case((last.c.last_visit >= window_start(today, days), 1), else_=0)), 0),
-        )
-        .outerjoin(last, last.c.village_id == Village.id)
-        .where(Village.active, commune_ids_clause(user, Village.commune_id))
-    )
+    query = sa.select(
+        sa.func.count(Village.id),
+        sa.func.coalesce(sa.func.sum(sa.case((_visited_since(window_start(today, days)), 1), else_=0)), 0),
+    ).where(Village.active, commune_ids_clause(user, Village.commune_id))
     if commune_id:
         query = query.where(Village.commune_id == commune_id)
     villages, covered = db.session.execute(query).one()
@@ -165,15 +155,13 @@ class CommuneCoverage:
 def coverage_by_commune(user: User, today: date, days: int = DEFAULT_DAYS) -> list[CommuneCoverage]:
     """For each commune ``user`` may see that has villages: its villages and how many are covered, the
     communes with the most unvisited villages first."""
-    last = _last_visits()
     rows = db.session.execute(
         sa.select(
             Commune,
             sa.func.count(Village.id),
-            sa.func.coalesce(sa.func.sum(sa.case((last.c.last_visit >= window_start(today, days), 1), else_=0)), 0),
+            sa.func.coalesce(sa.func.sum(sa.case((_visited_since(window_start(today, days)), 1), else_=0)), 0),
         )
         .join(Village, sa.and_(Village.commune_id == Commune.id, Village.active))
-        .outerjoin(last, last.c.village_id == Village.id)
         .where(commune_ids_clause(user, Commune.id))
         .group_by(Commune.id)
     ).all()

@@ -7,7 +7,7 @@ from wtforms import BooleanField, DateField, Form, IntegerField, SelectField, Se
 from wtforms.validators import Optional, ValidationError
 
 from ..concerns.forms import DATE_HINT, ConcernFilterForm
-from ..formutils import NumberBetween, optional_int, select_choices
+from ..formutils import FastSelect, NumberBetween, optional_int, select_choices
 from ..models import PRIORITIES
 from .coverage import DEFAULT_DAYS, MAX_DAYS, MIN_DAYS, SHOW_CHOICES
 
@@ -30,7 +30,7 @@ class ReviewFilterForm(ConcernFilterForm):
         default="",
         validate_choice=False,
     )
-    assignee = SelectField(_l("Assigned to"), default="", validate_choice=False)
+    assignee = SelectField(_l("Assigned to"), default="", validate_choice=False, widget=FastSelect())
     raised_from = DateField(_l("Raised from"), validators=[Optional()], invalid_value_message=DATE_HINT)
     raised_to = DateField(_l("Raised until"), validators=[Optional()], invalid_value_message=DATE_HINT)
     overdue = BooleanField(_l("Overdue only"))
@@ -70,7 +70,9 @@ class BulkAssignForm(FlaskForm):
     """Assign the concerns ticked in the list to one person."""
 
     concerns = SelectMultipleField(coerce=optional_int, validate_choice=False)
-    assignee = SelectField(_l("Assign the ticked concerns to"), coerce=optional_int, validate_choice=False)
+    assignee = SelectField(
+        _l("Assign the ticked concerns to"), coerce=optional_int, validate_choice=False, widget=FastSelect()
+    )
 
     def validate_concerns(self, field):
         if not field.data:

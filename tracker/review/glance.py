@@ -31,7 +31,7 @@ from ..models import OPEN_STATUSES, Category, Commune, Concern, ConcernEvent, Us
 from ..scoping import commune_ids_clause, visible_concerns
 from ..textsearch import fold
 from .buckets import count_by_range
-from .resolution import median_days
+from .resolution import median_days_by
 
 MEDIAN_WINDOW_DAYS = 90
 LIST_LIMIT = 5  # concerns shown in each list of the overview; the rest are a link away
@@ -97,8 +97,11 @@ def glance(user: User, today: date, commune_id: int | None = None) -> Glance:
     """The numbers of the overview, for what ``user`` may see (in one commune if ``commune_id`` is given)."""
     scoped = scoped_concerns(user, commune_id)
     month_start, month_end = month_bounds_utc(today.year, today.month)
+    # Only open concerns and those resolved this month count: read just those (along the status and
+    # resolved_at indexes), not every concern of the years before.
+    counted = sa.or_(is_open(), sa.and_(Concern.status == "resolved", Concern.resolved_at >= month_start))
     open_, overdue, urgent, resolved = db.session.execute(
-        scoped.with_only_columns(
+        scoped.where(counted).with_only_columns(
             _count(is_open()),
             _count(is_overdue(today)),
             _count(sa.and_(is_open(), Concern.priority == "urgent")),
@@ -200,20 +203,24 @@ def commune_rows(user: User, today: date) -> list[CommuneRow]:
             ),
         )
         .outerjoin(Village, Village.commune_id == Commune.id)
-        .outerjoin(Concern, Concern.village_id == Village.id)
+        # Only open concerns and those resolved this month count: the others are not read at all.
+        .outerjoin(
+            Concern,
+            sa.and_(
+                Concern.village_id == Village.id,
+                sa.or_(is_open(), sa.and_(Concern.status == "resolved", Concern.resolved_at >= month_start)),
+            ),
+        )
         .where(commune_ids_clause(user, Commune.id))
         .group_by(Commune.id)
     ).all()
     window_start = day_bounds_utc(today - timedelta(days=MEDIAN_WINDOW_DAYS - 1))[0]
-    durations: dict[int, list] = {}
-    for commune_id, created_at, resolved_at in db.session.execute(
-        visible_concerns(user)
-        .with_only_columns(Village.commune_id, Concern.created_at, Concern.resolved_at)
-        .where(Concern.status == "resolved", Concern.resolved_at >= window_start)
-    ):
-        durations.setdefault(commune_id, []).append((created_at, resolved_at))
+    medians = median_days_by(
+        visible_concerns(user).where(Concern.status == "resolved", Concern.resolved_at >= window_start),
+        Village.commune_id,
+    )
     rows = [
-        CommuneRow(commune, open_, overdue, resolved, median_days(durations.get(commune.id, ())))
+        CommuneRow(commune, open_, overdue, resolved, medians.get(commune.id))
         for commune, open_, overdue, resolved in counts
     ]
     rows.sort(key=lambda row: (-row.overdue, -row.open, fold(row.commune.name)))

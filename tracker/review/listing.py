@@ -46,17 +46,29 @@ def commune_choices(user: User, any_label) -> list:
     return select_choices([("", any_label), *((c.id, c.name) for c in db.session.scalars(visible_communes(user)))])
 
 
-def village_choices(user: User, commune_id: int | None) -> list:
-    """The villages to filter by: of the chosen commune, else all those ``user`` may see, grouped by
-    commune for a province-wide user."""
-    query = visible_villages(user).join(Village.commune).add_columns(Commune.name)
+def village_choices(user: User, commune_id: int | None, chosen: int | None = None) -> list:
+    """The villages to filter by: of the chosen commune, else all those ``user`` may see. A province-wide
+    user sees a commune's villages once the commune is chosen (the province's 1,446 would make the page
+    heavy on a phone): only the village already chosen, if any, is offered before."""
+    query = (
+        visible_villages(user)
+        .join(Village.commune)
+        .with_only_columns(Village.id, Village.name, Commune.name)
+        .order_by(Commune.name_folded, Village.name_folded)
+    )
     if commune_id:
         query = query.where(Village.commune_id == commune_id)
-    rows = db.session.execute(query.order_by(Commune.name_folded, Village.name_folded)).all()
-    choices = select_choices([("", _l("Any village"))])
+    elif user.is_province_wide:
+        query = query.where(Village.id == (chosen or 0))
+    rows = db.session.execute(query).all()
+    if user.is_province_wide and not commune_id:
+        first = _l("Any village (choose a commune to list its villages)")
+    else:
+        first = _l("Any village")
+    choices = select_choices([("", first)])
     grouped = user.is_province_wide and not commune_id
-    for village, commune_name in rows:
-        choices += select_choices([(village.id, village.name)], optgroup=commune_name if grouped else None)
+    for village_id, name, commune_name in rows:
+        choices += select_choices([(village_id, name)], optgroup=commune_name if grouped else None)
     return choices
 
 

@@ -136,7 +136,7 @@ def _list_filters():
     commune_id = commune.id if commune else None
     if current_user.is_province_wide:
         form.commune.choices = commune_choices(current_user, _l("Any commune"))
-    form.village.choices = village_choices(current_user, commune_id)
+    form.village.choices = village_choices(current_user, commune_id, form.village.data)
     form.category.choices = category_choices()
     form.assignee.choices = assignee_filter_choices(current_user, commune_id)
     return form, filters_from_form(form, today(), commune_id), commune

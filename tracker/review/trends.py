@@ -10,12 +10,11 @@ is not resolved). The **median days to resolve** of a month is over the concerns
 from dataclasses import dataclass
 from datetime import date
 
-from ..extensions import db
-from ..localtime import month_bounds_utc, to_local
+from ..localtime import month_bounds_utc
 from ..models import Concern, User
-from .buckets import count_by_range
+from .buckets import count_by_range, range_index
 from .glance import scoped_concerns
-from .resolution import median_days
+from .resolution import median_days_by
 
 TREND_MONTHS = 12
 
@@ -54,18 +53,13 @@ def monthly_trends(user: User, today: date, commune_id: int | None = None, month
         Concern.status == "resolved", Concern.resolved_at >= starts[0], Concern.resolved_at < end
     )
     resolved = count_by_range(resolved_query, Concern.resolved_at, latest_first)
-    durations: dict[tuple[int, int], list] = {}
-    for created_at, resolved_at in db.session.execute(
-        resolved_query.with_only_columns(Concern.created_at, Concern.resolved_at)
-    ):
-        local = to_local(resolved_at)
-        durations.setdefault((local.year, local.month), []).append((created_at, resolved_at))
+    medians = median_days_by(resolved_query, range_index(Concern.resolved_at, latest_first))
     return [
         MonthTrend(
             month=first,
             raised=raised.get(months - 1 - index, 0),
             resolved=resolved.get(months - 1 - index, 0),
-            median_days=median_days(durations.get((first.year, first.month), ())),
+            median_days=medians.get(months - 1 - index),
         )
         for index, first in enumerate(firsts)
     ]
