@@ -501,3 +501,19 @@ def test_same_uuid_at_the_same_moment_to_a_real_server_stores_one(app, world):
         server.server_close()
         thread.join(timeout=10)
     assert count(app, Visit) == 3 and count(app, Concern) == 3
+
+
+def test_a_server_error_inside_the_api_is_json(app):
+    """What the app's one error handler gives an unhandled exception (a 500) under /api/, and elsewhere."""
+    from werkzeug.exceptions import InternalServerError
+
+    from tracker.errors import render_error
+
+    with app.test_request_context("/api/v1/visits", method="POST"):
+        response = app.make_response(render_error(InternalServerError()))
+        assert response.status_code == 500
+        assert response.get_json()["error"]["code"] == "server_error"
+        assert response.get_json()["error"]["message"]
+    with app.test_request_context("/visits"):
+        response = app.make_response(render_error(InternalServerError()))
+        assert response.status_code == 500 and response.mimetype == "text/html"

@@ -74,20 +74,20 @@ class ConcernEntryForm(Form):
     )
     title = StringField(
         _l("What is the concern?"),
-        validators=[Length(max=200, message=_l("At most %(max)d characters."))],
+        validators=[Length(max=MAX_LENGTHS["title"], message=AT_MOST)],
     )
-    description = TextAreaField(_l("Details"), validators=[Length(max=5000, message=_l("At most %(max)d characters."))])
+    description = TextAreaField(_l("Details"), validators=[Length(max=MAX_LENGTHS["description"], message=AT_MOST)])
     resident_name = StringField(
         _l("Resident's name (optional)"),
-        validators=[Length(max=120, message=_l("At most %(max)d characters."))],
+        validators=[Length(max=MAX_LENGTHS["resident_name"], message=AT_MOST)],
     )
     resident_contact = StringField(
         _l("Resident's phone or address (optional)"),
-        validators=[Length(max=120, message=_l("At most %(max)d characters."))],
+        validators=[Length(max=MAX_LENGTHS["resident_contact"], message=AT_MOST)],
     )
     households_affected = IntegerField(
         _l("Households affected"),
-        validators=[Optional(), NumberBetween(min=0, max=100000, message=_l("Enter a number from 0 to 100,000."))],
+        validators=[Optional(), NumberBetween(min=0, max=MAX_COUNT, message=COUNT_RANGE)],
         invalid_value_message=NOT_A_NUMBER,
     )
     priority = SelectField(
@@ -139,10 +139,10 @@ class VisitForm(FlaskForm):
     )
     attendees = IntegerField(
         _l("Residents who came"),
-        validators=[Optional(), NumberBetween(min=0, max=100000, message=_l("Enter a number from 0 to 100,000."))],
+        validators=[Optional(), NumberBetween(min=0, max=MAX_COUNT, message=COUNT_RANGE)],
         invalid_value_message=NOT_A_NUMBER,
     )
-    notes = TextAreaField(_l("Notes"), validators=[Length(max=10000, message=_l("At most %(max)d characters."))])
+    notes = TextAreaField(_l("Notes"), validators=[Length(max=MAX_LENGTHS["notes"], message=AT_MOST)])
     latitude = FloatField(
         _l("Latitude"), validators=[Optional()], invalid_value_message=_l("Enter a number such as 21.38.")
     )
