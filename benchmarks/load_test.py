@@ -498,8 +498,8 @@ def report(args, stats: Stats, check: dict, elapsed: float, sending: float, load
         f" another visit {len(check['concerns_misplaced'])}.",
     ]
     lines.append(
-        f"- The server's log ({GUNICORN_LOG}) holds {fault['server_tracebacks']} tracebacks"
-        " (each an answer 500 or a request cut short)."
+        f"- The server's log ({GUNICORN_LOG}) holds {fault['server_tracebacks']} errors with their traceback"
+        " (a request that failed inside the app; a worker killed mid-request leaves none)."
     )
     if "restart_s" in fault:
         healthz = fault.get("healthz_after_s")
@@ -564,7 +564,12 @@ def main() -> int:
             server.kill()
     check = check_database(url, stats.sent_visits)
     server_log = GUNICORN_LOG.read_text(encoding="utf-8", errors="replace")
-    fault["server_tracebacks"] = server_log.count("Traceback (most recent call last)")
+    # A chained exception logs two tracebacks: count the outermost only (one per failed request).
+    fault["server_tracebacks"] = (
+        server_log.count("Traceback (most recent call last)")
+        - server_log.count("The above exception was the direct cause of the following exception")
+        - server_log.count("During handling of the above exception, another exception occurred")
+    )
     text = report(args, stats, check, elapsed, sending, loads, fault)
     print()
     print(text)
