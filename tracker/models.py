@@ -362,6 +362,31 @@ class Concern(db.Model):
         sa.Index("ix_concerns_village_status", "village_id", "status"),
         sa.Index("ix_concerns_status_due", "status", "due_date"),
         sa.Index("ix_concerns_assignee_status", "assignee_id", "status"),
+        # Province-scale reading (a few open concerns among years of closed ones): the open concerns with what
+        # the review counts and sorts them by, and the resolved ones with their two times, so that the
+        # review's counts, lists and medians read these small indexes alone (PostgreSQL's index-only scans).
+        sa.Index(
+            "ix_concerns_open",
+            "village_id",
+            "status",
+            "priority",
+            "category_id",
+            "due_date",
+            "referral_due_date",
+            "created_at",
+            "assignee_id",
+            postgresql_where=sa.text("status IN ('new', 'in_progress', 'referred')"),
+            sqlite_where=sa.text("status IN ('new', 'in_progress', 'referred')"),
+        ),
+        sa.Index(
+            "ix_concerns_resolved",
+            "resolved_at",
+            "created_at",
+            "village_id",
+            postgresql_where=sa.text("status = 'resolved'"),
+            sqlite_where=sa.text("status = 'resolved'"),
+        ),
+        sa.Index("ix_concerns_created_village", "created_at", "village_id"),
     )
 
     id: so.Mapped[int] = so.mapped_column(primary_key=True)

@@ -24,7 +24,7 @@ import sqlalchemy as sa
 import sqlalchemy.orm as so
 from flask_babel import lazy_gettext as _l
 
-from ..concerns.logic import ConcernFilters, concern_list_query, filter_concerns
+from ..concerns.logic import SORT_ORDERS, ConcernFilters, concern_list_query, filter_concerns
 from ..extensions import db
 from ..localtime import day_bounds_utc, month_bounds_utc
 from ..models import OPEN_STATUSES, Category, Commune, Concern, ConcernEvent, User, Village
@@ -120,12 +120,17 @@ def glance(user: User, today: date, commune_id: int | None = None) -> Glance:
             scoped.where(is_open()).with_only_columns(Concern.status, sa.func.count()).group_by(Concern.status)
         ).all()
     )
-    by_category = db.session.execute(
+    # Counted from the concerns alone (the index of open concerns), then joined to the dozen categories.
+    per_category = (
         scoped.where(is_open())
-        .join(Concern.category)
-        .with_only_columns(Category, sa.func.count(Concern.id))
-        .group_by(Category.id)
-        .order_by(sa.func.count(Concern.id).desc(), Category.sort_order, Category.id)
+        .with_only_columns(Concern.category_id.label("category_id"), sa.func.count().label("n"))
+        .group_by(Concern.category_id)
+        .subquery()
+    )
+    by_category = db.session.execute(
+        sa.select(Category, per_category.c.n)
+        .join(per_category, per_category.c.category_id == Category.id)
+        .order_by(per_category.c.n.desc(), Category.sort_order, Category.id)
     ).all()
     # Age buckets by the UTC instant each one's earliest local day starts, youngest bucket first.
     starts = [day_bounds_utc(today - timedelta(days=b.max_days - 1))[0] for b in AGE_BUCKETS if b.max_days]
@@ -142,16 +147,22 @@ def glance(user: User, today: date, commune_id: int | None = None) -> Glance:
     )
 
 
+def _first(user: User, filters: ConcernFilters, limit: int) -> list:
+    """The first ``limit`` concerns of the list ``filters`` make, in one statement: their ids are chosen from
+    the concerns alone (along the index of open concerns), then only those are read with what the list shows."""
+    first_ids = filter_concerns(visible_concerns(user), filters).with_only_columns(Concern.id)
+    first_ids = first_ids.order_by(*SORT_ORDERS[filters.sort]).limit(limit)
+    return list(db.session.scalars(concern_list_query(user, filters).where(Concern.id.in_(first_ids)).limit(limit)))
+
+
 def overdue_concerns(user: User, today: date, commune_id: int | None = None, limit: int = LIST_LIMIT) -> list:
     """The open concerns past their due date, the most overdue first."""
-    filters = ConcernFilters(commune_id=commune_id, overdue_on=today, sort="due")
-    return list(db.session.scalars(concern_list_query(user, filters).limit(limit)))
+    return _first(user, ConcernFilters(commune_id=commune_id, overdue_on=today, sort="due"), limit)
 
 
 def urgent_concerns(user: User, commune_id: int | None = None, limit: int = LIST_LIMIT) -> list:
     """The open urgent concerns, the one due first (the oldest) first."""
-    filters = ConcernFilters(commune_id=commune_id, status="open", priority="urgent", sort="due")
-    return list(db.session.scalars(concern_list_query(user, filters).limit(limit)))
+    return _first(user, ConcernFilters(commune_id=commune_id, status="open", priority="urgent", sort="due"), limit)
 
 
 def escalated_concerns(
