@@ -465,7 +465,9 @@
         client_uuid: get("client_uuid") || uuid4(), category_id: numberOrRaw(get("category_id")), title: get("title"),
         description: get("description"), resident_name: get("resident_name") || null,
         resident_contact: get("resident_contact") || null,
-        households_affected: numberOrRaw(get("households_affected")), priority: get("priority") || "normal"
+        households_affected: numberOrRaw(get("households_affected")), priority: get("priority") || "normal",
+        // Residents raised an open concern again: the server adds a note to it, as the form does.
+        same_as_id: numberOrRaw(get("same_as"))
       });
     });
     return payload;
@@ -501,7 +503,7 @@
   function fieldName(apiField) {
     // "concerns[0].title" -> "concerns-0-title"; "official_ids" -> "officials"
     if (apiField === "official_ids") { return "officials"; }
-    return apiField.replace(/\[(\d+)\]\./g, "-$1-");
+    return apiField.replace(/\[(\d+)\]\./g, "-$1-").replace(/-same_as_id$/, "-same_as");
   }
 
   function showErrors(form, error) {
@@ -532,7 +534,7 @@
     ["client_uuid", "village_id", "visit_date", "kind", "attendees", "notes", "latitude", "longitude", "gps_accuracy_m"].forEach(function (n) { set(n, p[n]); });
     form.querySelectorAll("input[name=officials]").forEach(function (c) { c.checked = p.official_ids.indexOf(parseInt(c.value, 10)) !== -1; });
     p.concerns.forEach(function (c, i) {
-      Object.keys(c).forEach(function (k) { set("concerns-" + i + "-" + k, c[k]); });
+      Object.keys(c).forEach(function (k) { set("concerns-" + i + "-" + (k === "same_as_id" ? "same_as" : k), c[k]); });
     });
     if (item.error) { showErrors(form, item.error); }
   }
