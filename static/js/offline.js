@@ -48,6 +48,11 @@
     return fill(rule === "one" ? one : other, { n: n });
   }
 
+  // A calendar day "2026-12-23" as the server's pages write it (23/12/2026 in Vietnamese).
+  function day(iso) {
+    var d = new Date(String(iso || "") + "T00:00:00");
+    return isNaN(d) ? String(iso || "") : d.toLocaleDateString(LANG, { day: "2-digit", month: "2-digit", year: "numeric" });
+  }
   function time(ms) { return new Date(ms).toLocaleTimeString(LANG, { hour: "2-digit", minute: "2-digit", second: "2-digit" }); }
   function moment(value) {
     var d = new Date(value);
@@ -667,7 +672,7 @@
           el("a", { href: "#concern-" + c.id }, [el("strong", { text: c.title })]), el("br"),
           el("span", { className: "badge status-" + c.status, text: T.statuses[c.status] || c.status_label || c.status }),
           waiting ? el("span", { className: "badge", text: T.waiting_change }) : null, el("br"),
-          el("span", { className: "muted", text: [c.reference_code, c.village_name, c.category_name, c.due_date].filter(Boolean).join(" · ") })
+          el("span", { className: "muted", text: [c.reference_code, c.village_name, c.category_name, day(c.due_date)].filter(Boolean).join(" · ") })
         ]));
       });
     }
@@ -686,7 +691,7 @@
       title.textContent = c.title;
       var d = facts.dataset;
       var rows = [[d.reference, c.reference_code], [d.status, T.statuses[c.status] || c.status_label], [d.priority, T.priorities[c.priority] || c.priority],
-        [d.village, c.village_name], [d.category, c.category_name], [d.due, c.due_date],
+        [d.village, c.village_name], [d.category, c.category_name], [d.due, c.due_date && day(c.due_date)],
         [d.households, c.households_affected], [d.resident, [c.resident_name, c.resident_contact].filter(Boolean).join(" · ")]];
       rows.forEach(function (r) {
         if (r[1] === null || r[1] === undefined || r[1] === "") { return; }
