@@ -17,6 +17,7 @@ HTTP_CODES = {
     422: ("invalid", _l("Some fields are not valid.")),
     429: ("rate_limited", _l("Too many requests. Please wait a moment and try again.")),
     500: ("server_error", _l("Something went wrong. The error has been recorded; nothing was half-saved.")),
+    503: ("unavailable", _l("The database cannot be reached just now. Nothing was saved: try again shortly.")),
 }
 
 

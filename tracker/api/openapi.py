@@ -296,6 +296,8 @@ ERROR_DESCRIPTIONS = {
     "413": "The request is too large (code too_large).",
     "422": "A field breaks a rule (code invalid); fields names each one and why.",
     "429": "Too many requests (code rate_limited).",
+    "503": "The database cannot be reached for a moment (code unavailable): nothing was stored; send the same "
+    "request again after Retry-After seconds.",
 }
 
 
@@ -308,7 +310,7 @@ def responses(ok: dict, *errors: str) -> dict:
         code: {"description": description, "content": json_content(schema)}
         for code, (description, schema) in ok.items()
     }
-    for code in ("401", "403", "429", *errors):
+    for code in ("401", "403", "429", "503", *errors):
         schema = ref("Conflict") if code == "409" else ref("Error")
         answer[code] = {"description": ERROR_DESCRIPTIONS[code], "content": json_content(schema)}
     return answer
