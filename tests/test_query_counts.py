@@ -10,6 +10,7 @@ more villages, visits and concerns everywhere for the supervisors.
 
 from datetime import timedelta
 
+import pytest
 import sqlalchemy as sa
 from conftest import BUNG_LAO, PASSWORD
 
@@ -106,7 +107,13 @@ def grow(app, runner, world, concern_id: int) -> None:
         )  # more than a page of them
 
 
-def test_no_page_asks_more_questions_when_the_data_grows(app, client, auth, runner, world, factory, capsys):
+@pytest.mark.parametrize("review_cache", [False, True], ids=["each-request", "numbers-kept"])
+def test_no_page_asks_more_questions_when_the_data_grows(
+    app, client, auth, runner, world, factory, capsys, review_cache
+):
+    # Without the review's kept numbers (tracker/review/cache.py) every request makes them; with it, a request
+    # after the first with the same data reads them from the process.
+    app.config["REVIEW_CACHE"] = review_cache
     concern_id, code = start(app, world)
     commune = factory.commune_id(BUNG_LAO)
     category = factory.category_id("roads")

@@ -31,6 +31,7 @@ from ..models import OPEN_STATUSES, Category, Commune, Concern, ConcernEvent, Us
 from ..scoping import commune_ids_clause, visible_concerns
 from ..textsearch import fold
 from .buckets import count_by_range
+from .cache import kept
 from .resolution import median_days_by
 
 MEDIAN_WINDOW_DAYS = 90
@@ -93,6 +94,7 @@ class Glance:
     by_age: list[tuple[AgeBucket, int]]
 
 
+@kept
 def glance(user: User, today: date, commune_id: int | None = None) -> Glance:
     """The numbers of the overview, for what ``user`` may see (in one commune if ``commune_id`` is given)."""
     scoped = scoped_concerns(user, commune_id)
@@ -199,6 +201,7 @@ class CommuneRow:
     median_days_to_resolve: float | None
 
 
+@kept
 def commune_rows(user: User, today: date) -> list[CommuneRow]:
     """One row per commune ``user`` may see: those with the most overdue, then the most open, first."""
     month_start, month_end = month_bounds_utc(today.year, today.month)

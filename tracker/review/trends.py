@@ -13,6 +13,7 @@ from datetime import date
 from ..localtime import month_bounds_utc
 from ..models import Concern, User
 from .buckets import count_by_range, range_index
+from .cache import kept
 from .glance import scoped_concerns
 from .resolution import median_days_by
 
@@ -39,6 +40,7 @@ def last_months(today: date, count: int = TREND_MONTHS) -> list[date]:
     return months[::-1]
 
 
+@kept
 def monthly_trends(user: User, today: date, commune_id: int | None = None, months: int = TREND_MONTHS):
     """A :class:`MonthTrend` for each of the last ``months`` months, within what ``user`` may see."""
     firsts = last_months(today, months)
