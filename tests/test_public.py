@@ -162,7 +162,8 @@ def test_public_pages_have_no_inline_script(app, client, auth, world, factory):
     auth.login("official.bunglao")
     pages.append(text_of(client.get(f"/concerns/{concern_id}/slip")))
     for page in pages:
-        assert not re.search(r"<script(?![^>]*\ssrc=)[^>]*>", page)
+        # Data for the scripts (type="application/json") is not run, and the CSP allows it; code must be in files.
+        assert not re.search(r"<script(?![^>]*\ssrc=)(?![^>]*type=\"application/json\")[^>]*>", page)
         assert not re.search(r"\son[a-z]+=", page)
 
 

@@ -48,6 +48,8 @@ def write_csv(path, rows) -> None:
 
 def sign_out(page) -> None:
     page.locator("#logout-form button[type=submit]").click()
+    # Signing out first clears what the phone kept, then posts: wait for the sign-in page it ends on.
+    expect(page).to_have_url(re.compile(r"/login"))
 
 
 def test_admin_imports_villages_that_appear_in_the_visit_form(app, world, live_server, page, shot, tmp_path):

@@ -72,6 +72,7 @@ def test_official_resolves_a_concern_with_a_note_and_a_photo_and_the_resident_se
         assert [a.is_evidence for a in concern.attachments] == [True]
     # The resident, signed out, finds the new status by the code on the slip.
     page.locator("#logout-form button").click()
+    expect(page).to_have_url(re.compile(r"/login"))  # signing out clears the phone's copies first, then posts
     page.goto(f"{live_server}/track")
     page.locator("#code").fill(f"{code[:4].lower()} {code[4:].lower()}")
     page.locator("form.lookup button[type=submit]").click()
