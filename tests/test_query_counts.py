@@ -12,8 +12,8 @@ from datetime import timedelta
 
 import pytest
 import sqlalchemy as sa
-from conftest import BUNG_LAO, PASSWORD
 
+from tests.conftest import BUNG_LAO, PASSWORD
 from tracker.concerns.logic import new_concern
 from tracker.extensions import db
 from tracker.localtime import utcnow

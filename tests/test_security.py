@@ -416,3 +416,14 @@ def test_the_pool_checks_connections_before_use(app):
         if db.engine.dialect.name == "postgresql":
             assert app.config["SQLALCHEMY_ENGINE_OPTIONS"]["connect_args"]["connect_timeout"] == 5
             assert db.session.scalar(sa.text("SELECT 1")) == 1
+
+
+def test_background_api_answers_leave_the_session_cookie_alone(app, client, auth, world):
+    """A page's form answer sets a flash message; an API answer arriving later must not put back the old
+    session (and lose the message): the API re-sends the cookie only when it changed the session."""
+    auth.login("official.bunglao")
+    assert "Set-Cookie" not in client.get("/api/v1/me").headers
+    token = client.get("/api/v1/csrf-token").get_json()["csrf_token"]
+    assert token
+    # A page still renews the session at each request, so that it ends only after 8 idle hours.
+    assert "session=" in client.get("/").headers.get("Set-Cookie", "")

@@ -3,8 +3,8 @@
 from collections import Counter, defaultdict
 
 import sqlalchemy as sa
-from conftest import PASSWORD, empty_all_tables
 
+from tests.conftest import PASSWORD, empty_all_tables
 from tracker.extensions import db
 from tracker.localtime import local_date, today, utcnow
 from tracker.models import STATUSES, Commune, Concern, ConcernEvent, User, Village, Visit, visit_officials

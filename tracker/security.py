@@ -19,6 +19,7 @@ import logging
 
 from flask import Flask, abort, current_app, g, request, session
 from flask import Request as FlaskRequest
+from flask.sessions import SecureCookieSessionInterface
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 from werkzeug.datastructures import ImmutableMultiDict
@@ -134,9 +135,24 @@ def _csrf_failed(error: CSRFError):
     return render_error(error)
 
 
+class SessionInterface(SecureCookieSessionInterface):
+    """The signed cookie session, left alone by the JSON API unless it changed the session.
+
+    The pages' scripts call the API in the background (the outbox, my concerns kept on the phone). Were
+    each answer to re-send the cookie, one that arrives after a form's answer would put back the session as
+    it was before that form: its flash message lost, or even a sign-in undone.
+    """
+
+    def should_set_cookie(self, app: Flask, session) -> bool:
+        if request.blueprint == "api" and not session.modified:
+            return False
+        return super().should_set_cookie(app, session)
+
+
 def init_app(app: Flask) -> None:
     """Install the request class, the headers, the session refresh and the security log on ``app``."""
     app.request_class = Request
+    app.session_interface = SessionInterface()
     app.before_request(refuse_nul_in_path)
     app.before_request(refresh_session)
     app.after_request(log_refusal)
