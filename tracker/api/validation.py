@@ -68,6 +68,28 @@ class Reader:
             return MISSING
         return value
 
+    def _whole_number(self, field: str, required: bool):
+        """The field as an int (2.0 counts as 2; a bool does not), or MISSING when absent or of another type."""
+        value = self._get(field, required)
+        if value is MISSING:
+            return MISSING
+        if isinstance(value, float) and math.isfinite(value) and value.is_integer():
+            value = int(value)
+        if isinstance(value, bool) or not isinstance(value, int):
+            self.bad_type(field, NOT_INTEGER)
+            return MISSING
+        return value
+
+    def _string(self, field: str, required: bool, type_message):
+        """The field as a str, or MISSING when absent or not a string (said with ``type_message``)."""
+        value = self._get(field, required)
+        if value is MISSING:
+            return MISSING
+        if not isinstance(value, str):
+            self.bad_type(field, type_message)
+            return MISSING
+        return value
+
     def text(self, field: str, *, required: bool = False, max_length: int | None = None, blank_ok: bool = True):
         """A string (NUL removed, trimmed), or None when absent/null."""
         value = self._get(field, required)
@@ -91,13 +113,8 @@ class Reader:
         return value
 
     def integer(self, field: str, *, required: bool = False, minimum: int | None = None, maximum: int | None = None):
-        value = self._get(field, required)
+        value = self._whole_number(field, required)
         if value is MISSING:
-            return None
-        if isinstance(value, float) and math.isfinite(value) and value.is_integer():
-            value = int(value)
-        if isinstance(value, bool) or not isinstance(value, int):
-            self.bad_type(field, NOT_INTEGER)
             return None
         if (minimum is not None and value < minimum) or (maximum is not None and value > maximum):
             self.invalid(field, range_message(minimum, maximum))
@@ -106,13 +123,8 @@ class Reader:
 
     def record_id(self, field: str, *, required: bool = False, message=None):
         """An id: a whole number; one that cannot exist (0, negative, too large) is "not found" (``message``)."""
-        value = self._get(field, required)
+        value = self._whole_number(field, required)
         if value is MISSING:
-            return None
-        if isinstance(value, float) and math.isfinite(value) and value.is_integer():
-            value = int(value)
-        if isinstance(value, bool) or not isinstance(value, int):
-            self.bad_type(field, NOT_INTEGER)
             return None
         if not 1 <= value <= MAX_ID:
             self.invalid(field, message or REQUIRED)
@@ -138,11 +150,8 @@ class Reader:
         return value
 
     def uuid(self, field: str, *, required: bool = True):
-        value = self._get(field, required)
+        value = self._string(field, required, NOT_UUID)
         if value is MISSING:
-            return None
-        if not isinstance(value, str):
-            self.bad_type(field, NOT_UUID)
             return None
         text = uuid_text(value)
         if text is None:
@@ -150,11 +159,10 @@ class Reader:
         return text
 
     def choice(self, field: str, choices, *, required: bool = False, default=None):
-        value = self._get(field, required)
-        if value is MISSING:
+        if self._get(field, required) is MISSING:
             return default
-        if not isinstance(value, str):
-            self.bad_type(field, NOT_TEXT)
+        value = self._string(field, required, NOT_TEXT)
+        if value is MISSING:
             return None
         if value not in choices:
             self.invalid(field, _l("Must be one of: %(choices)s.", choices=", ".join(choices)))
@@ -162,11 +170,8 @@ class Reader:
         return value
 
     def day(self, field: str, *, required: bool = False):
-        value = self._get(field, required)
+        value = self._string(field, required, NOT_DATE)
         if value is MISSING:
-            return None
-        if not isinstance(value, str):
-            self.bad_type(field, NOT_DATE)
             return None
         parsed = parse_date(value)
         if parsed is None:
