@@ -1015,3 +1015,33 @@ def test_the_number_of_queries_does_not_grow_with_the_concerns(app, client, auth
         for url in pages:
             print(f"  {few[url]:3d} {many[url]:3d}  {url}")
     assert many == few
+
+
+# --- Totals kept between requests ----------------------------------------------------------------------
+
+
+def coverage_listed_count(page: str) -> int:
+    match = re.search(r'<p class="muted">(\d+) villages?</p>', page)
+    assert match, "the coverage list gives no count"
+    return int(match.group(1))
+
+
+def test_the_lists_totals_follow_every_change(app, client, auth, world, visited):
+    """The totals of the list of concerns and of the coverage list are kept between requests
+    (tracker/review/cache.py): a concern raised, a visit logged or a village added shows at the next request."""
+    assert app.config.get("REVIEW_CACHE", True)
+    auth.login("supervisor.bunglao")
+    concerns_before = listed_count(get(client, "/review/concerns"))
+    unvisited_before = coverage_listed_count(get(client, "/review/coverage"))
+    assert listed_count(get(client, "/review/concerns")) == concerns_before  # read again, kept: the same
+
+    make_concern(app, world.hua_chan, world.official_bl)
+    assert listed_count(get(client, "/review/concerns")) == concerns_before + 1
+
+    make_visit(app, visited["never"], world.official_bl, TODAY)
+    assert coverage_listed_count(get(client, "/review/coverage")) == unvisited_before - 1
+    with app.app_context():
+        village = Village(commune_id=db.session.get(Village, world.hua_chan).commune_id, name="Bản mới")
+        db.session.add(village)
+        db.session.commit()
+    assert coverage_listed_count(get(client, "/review/coverage")) == unvisited_before

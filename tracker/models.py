@@ -71,6 +71,11 @@ STATUSES = {
     "duplicate": _l("Duplicate"),
 }
 OPEN_STATUSES = ("new", "in_progress", "referred")
+# The same in SQL, as the partial indexes of the open concerns and the queries that use them write it.
+OPEN_SQL = "status IN ('new', 'in_progress', 'referred')"
+EFFECTIVE_DUE_SQL = (
+    "(CASE WHEN status = 'referred' AND referral_due_date IS NOT NULL THEN referral_due_date ELSE due_date END)"
+)
 
 SATISFACTION = {
     "satisfied": _l("Satisfied"),
@@ -375,8 +380,8 @@ class Concern(db.Model):
             "referral_due_date",
             "created_at",
             "assignee_id",
-            postgresql_where=sa.text("status IN ('new', 'in_progress', 'referred')"),
-            sqlite_where=sa.text("status IN ('new', 'in_progress', 'referred')"),
+            postgresql_where=sa.text(OPEN_SQL),
+            sqlite_where=sa.text(OPEN_SQL),
         ),
         sa.Index(
             "ix_concerns_resolved",
@@ -387,6 +392,15 @@ class Concern(db.Model):
             sqlite_where=sa.text("status = 'resolved'"),
         ),
         sa.Index("ix_concerns_created_village", "created_at", "village_id"),
+        # The open concerns in the order of their effective due date: the most overdue are read first.
+        sa.Index(
+            "ix_concerns_open_due",
+            sa.text(EFFECTIVE_DUE_SQL),
+            "created_at",
+            "id",
+            postgresql_where=sa.text(OPEN_SQL),
+            sqlite_where=sa.text(OPEN_SQL),
+        ),
     )
 
     id: so.Mapped[int] = so.mapped_column(primary_key=True)
@@ -440,9 +454,16 @@ class Concern(db.Model):
         self.search_folded = fold(f"{title} {description}")
         return value
 
-    @property
+    @hybrid_property
     def is_open(self) -> bool:
         return self.status in OPEN_STATUSES
+
+    @is_open.inplace.expression
+    @classmethod
+    def _is_open_expression(cls):
+        # The statuses written into the SQL, not sent as parameters: a prepared statement's generic plan can
+        # then still use the indexes of the open concerns (their WHERE names these statuses).
+        return cls.status.in_([sa.literal_column(f"'{status}'") for status in OPEN_STATUSES])
 
     @property
     def status_label(self) -> str:
@@ -462,8 +483,12 @@ class Concern(db.Model):
     @effective_due_date.inplace.expression
     @classmethod
     def _effective_due_date_expression(cls):
+        # Written as ix_concerns_open_due writes it (a literal 'referred'), so that the index serves the order.
         return sa.case(
-            (sa.and_(cls.status == "referred", cls.referral_due_date.is_not(None)), cls.referral_due_date),
+            (
+                sa.and_(cls.status == sa.literal_column("'referred'"), cls.referral_due_date.is_not(None)),
+                cls.referral_due_date,
+            ),
             else_=cls.due_date,
         )
 
@@ -485,6 +510,14 @@ class ConcernEvent(db.Model):
         sa.Index(
             "ix_concern_events_escalations",
             "concern_id",
+            "id",
+            postgresql_where=sa.text("kind = 'escalation'"),
+            sqlite_where=sa.text("kind = 'escalation'"),
+        ),
+        # The latest escalations first (the review's list of escalated concerns).
+        sa.Index(
+            "ix_concern_events_escalations_latest",
+            "created_at",
             "id",
             postgresql_where=sa.text("kind = 'escalation'"),
             sqlite_where=sa.text("kind = 'escalation'"),

@@ -16,7 +16,6 @@ from ..concerns.forms import referral_dates_problem
 from ..concerns.logic import ConcernFilters, apply_status_change, concern_list_query
 from ..extensions import csrf, db, limiter
 from ..models import (
-    OPEN_STATUSES,
     PRIORITIES,
     STATUSES,
     VISIT_KINDS,
@@ -232,7 +231,7 @@ def _read_visit(body: Reader, client_uuid: str) -> VisitInput:
             # As on the visit form: an open concern of this village, or (if it is not one) a new concern.
             same_as = db.session.scalar(
                 visible_concerns(current_user).where(
-                    Concern.id == same_as_id, Concern.village_id == village.id, Concern.status.in_(OPEN_STATUSES)
+                    Concern.id == same_as_id, Concern.village_id == village.id, Concern.is_open
                 )
             )
         if not problems:
@@ -362,7 +361,7 @@ def list_concerns():
     )
     select = concern_list_query(current_user, filters)
     if open_only and status:
-        select = select.where(Concern.status.in_(OPEN_STATUSES))
+        select = select.where(Concern.is_open)
     result = db.paginate(select, page=numbers["page"], per_page=numbers["per_page"], error_out=False)
     return jsonify(
         {

@@ -9,7 +9,7 @@ from flask_babel import lazy_gettext as _l
 
 from ..extensions import db
 from ..localtime import day_bounds_utc, due_date, utcnow
-from ..models import OPEN_STATUSES, Category, Concern, ConcernEvent, User, Village, Visit
+from ..models import Category, Concern, ConcernEvent, User, Village, Visit
 from ..scoping import visible_concerns
 from ..textsearch import like_pattern
 from ..workflow import Referral, TransitionError, change_status, record_created
@@ -158,7 +158,7 @@ def concern_list_query(user: User, filters: ConcernFilters) -> sa.Select:
 def filter_concerns(query: sa.Select, filters: ConcernFilters) -> sa.Select:
     """``query`` (which must join :class:`Village`, as :func:`visible_concerns` does) limited by ``filters``."""
     if filters.status == "open":
-        query = query.where(Concern.status.in_(OPEN_STATUSES))
+        query = query.where(Concern.is_open)
     elif filters.status:
         query = query.where(Concern.status == filters.status)
     if filters.category_id:
@@ -187,7 +187,7 @@ def filter_concerns(query: sa.Select, filters: ConcernFilters) -> sa.Select:
     if filters.raised_to:
         query = query.where(Concern.created_at < day_bounds_utc(filters.raised_to)[1])
     if filters.overdue_on:
-        query = query.where(Concern.status.in_(OPEN_STATUSES), Concern.effective_due_date < filters.overdue_on)
+        query = query.where(Concern.is_open, Concern.effective_due_date < filters.overdue_on)
     if filters.escalated:
         query = query.where(sa.exists().where(ConcernEvent.concern_id == Concern.id, ConcernEvent.kind == "escalation"))
     return query

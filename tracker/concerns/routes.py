@@ -18,7 +18,7 @@ from .. import workflow
 from ..extensions import db
 from ..formutils import select_choices
 from ..localtime import today
-from ..models import OPEN_STATUSES, PRIORITIES, SATISFACTION, STATUSES, Category, Concern, ConcernEvent, User, Village
+from ..models import PRIORITIES, SATISFACTION, STATUSES, Category, Concern, ConcernEvent, User, Village
 from ..scoping import get_concern_or_404, visible_concerns, visible_villages
 from .forms import (
     AssignForm,
@@ -70,7 +70,7 @@ def mine():
     """The open concerns assigned to me: the most overdue first, then by the day they are due."""
     query = (
         visible_concerns(current_user)
-        .where(Concern.assignee_id == current_user.id, Concern.status.in_(OPEN_STATUSES))
+        .where(Concern.assignee_id == current_user.id, Concern.is_open)
         .options(so.contains_eager(Concern.village), so.joinedload(Concern.category))
         .order_by(Concern.effective_due_date, Concern.id)
     )
@@ -90,7 +90,7 @@ def similar():
             .where(
                 Concern.village_id == village_id,
                 Concern.category_id == category_id,
-                Concern.status.in_(OPEN_STATUSES),
+                Concern.is_open,
             )
             .order_by(Concern.created_at.desc())
             .limit(5)

@@ -13,7 +13,10 @@ from flask.globals import request_ctx
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user
+from jinja2.utils import htmlsafe_json_dumps
+from markupsafe import Markup
 
+from ..i18n import current_language
 from ..models import EVENT_KINDS, PRIORITIES, STATUSES
 
 bp = Blueprint("offline", __name__)
@@ -209,7 +212,20 @@ def strings() -> dict:
     }
 
 
+# The strings as JSON, made once per language: every page carries them, and translating some sixty strings
+# at each request was a good part of a page's time.
+_strings_json: dict[str, Markup] = {}
+
+
+def strings_json() -> Markup:
+    """:func:`strings` as JSON for a ``<script type="application/json">``, in the page's language."""
+    language = current_language()
+    if language not in _strings_json:
+        _strings_json[language] = htmlsafe_json_dumps(strings(), dumps=current_app.json.dumps)
+    return _strings_json[language]
+
+
 @bp.app_context_processor
 def offline_page_settings():
     signed_in = current_user and current_user.is_authenticated
-    return {"offline_user_id": current_user.id if signed_in else None, "offline_strings": strings}
+    return {"offline_user_id": current_user.id if signed_in else None, "offline_strings_json": strings_json}

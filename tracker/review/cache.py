@@ -9,6 +9,10 @@ concern), a status change, assignment, priority change, note or escalation (a ne
 one for each, :mod:`tracker.workflow`), a visit logged, a village added or changed (the audit trail). When
 the version moves, everything kept is dropped.
 
+The lists' totals (how many concerns, how many villages a list has, for its pages) are kept the same way
+(:func:`kept_value`, :class:`tracker.review.paging.KeptCountPagination`): counting a province's
+quarter-million concerns costs more than the rest of the page.
+
 Kept per user (their scope), per function and per arguments (the day, the commune chosen), in each process
 (each gunicorn worker keeps its own; ``REVIEW_CACHE = False`` in the config keeps nothing), at most
 :data:`MAX_ENTRIES` at a time. What is kept holds copies of the records it names (a commune, a category:
@@ -43,23 +47,29 @@ def data_version() -> tuple:
     return g.review_data_version
 
 
+def kept_value(user: User, key: tuple, compute):
+    """What ``compute()`` returns, kept under ``key`` for ``user`` (their scope) until the data version moves."""
+    if not current_app.config.get("REVIEW_CACHE", True):
+        return compute()
+    store = current_app.extensions.setdefault("review_cache", {"version": None, "entries": {}})
+    version = data_version()
+    if store["version"] != version:
+        store["version"], store["entries"] = version, {}
+    key = (*key, user.id, user.role, user.commune_id)
+    if key not in store["entries"]:
+        if len(store["entries"]) >= MAX_ENTRIES:
+            store["entries"].clear()
+        store["entries"][key] = _detached(compute())
+    return store["entries"][key]
+
+
 def kept(function):
     """Keep what ``function(user, *args, **kwargs)`` returns until the data version moves."""
 
     @functools.wraps(function)
     def wrapper(user: User, *args, **kwargs):
-        if not current_app.config.get("REVIEW_CACHE", True):
-            return function(user, *args, **kwargs)
-        store = current_app.extensions.setdefault("review_cache", {"version": None, "entries": {}})
-        version = data_version()
-        if store["version"] != version:
-            store["version"], store["entries"] = version, {}
-        key = (function.__name__, user.id, user.role, user.commune_id, args, tuple(sorted(kwargs.items())))
-        if key not in store["entries"]:
-            if len(store["entries"]) >= MAX_ENTRIES:
-                store["entries"].clear()
-            store["entries"][key] = _detached(function(user, *args, **kwargs))
-        return store["entries"][key]
+        key = (function.__name__, args, tuple(sorted(kwargs.items())))
+        return kept_value(user, key, lambda: function(user, *args, **kwargs))
 
     return wrapper
 

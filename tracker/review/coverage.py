@@ -21,8 +21,9 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from ..extensions import db
-from ..models import OPEN_STATUSES, Commune, Concern, User, Village, Visit
+from ..models import Commune, Concern, User, Village, Visit
 from ..scoping import commune_ids_clause, visible_villages
+from .cache import kept
 
 DEFAULT_DAYS = 90
 MIN_DAYS, MAX_DAYS = 1, 3660
@@ -87,7 +88,7 @@ def coverage_query(
     # Counted for the rows shown only (after the sort and the page's limit), along the (village, status) index.
     open_concerns = (
         sa.select(sa.func.count())
-        .where(Concern.village_id == Village.id, Concern.status.in_(OPEN_STATUSES))
+        .where(Concern.village_id == Village.id, Concern.is_open)
         .correlate(Village)
         .scalar_subquery()
     )
@@ -134,6 +135,7 @@ class CoverageSummary:
         return None if not self.villages else self.covered * 100 // self.villages
 
 
+@kept
 def coverage_summary(user: User, today: date, days: int = DEFAULT_DAYS, commune_id: int | None = None):
     """How many active villages ``user`` may see (in one commune if given), and how many are covered."""
     query = sa.select(
@@ -152,6 +154,7 @@ class CommuneCoverage:
     summary: CoverageSummary
 
 
+@kept
 def coverage_by_commune(user: User, today: date, days: int = DEFAULT_DAYS) -> list[CommuneCoverage]:
     """For each commune ``user`` may see that has villages: its villages and how many are covered, the
     communes with the most unvisited villages first."""

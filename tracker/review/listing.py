@@ -6,9 +6,9 @@ The list is :func:`tracker.concerns.logic.concern_list_query` with every filter 
 """
 
 from datetime import date
+from typing import NamedTuple
 
 import sqlalchemy as sa
-import sqlalchemy.orm as so
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
@@ -77,36 +77,43 @@ def category_choices() -> list:
     return select_choices([("", _l("Any category")), *((c.id, c.name) for c in categories)])
 
 
-def people_in_scope(user: User, commune_id: int | None = None, active_only: bool = False) -> list[User]:
+class Person(NamedTuple):
+    """An official or supervisor as the people selects show them."""
+
+    id: int
+    full_name: str
+    commune_name: str
+    active: bool
+
+
+def people_in_scope(user: User, commune_id: int | None = None) -> list[Person]:
     """The officials and supervisors of the communes ``user`` may see (of one commune if given), by commune
-    and name, with their commune loaded."""
+    and name. Their names and communes alone: the province's few hundred people are two selects of the list."""
     query = (
-        sa.select(User)
+        sa.select(User.id, User.full_name, Commune.name, User.active)
         .join(User.commune)
         .where(User.role.in_(("official", "supervisor")), commune_ids_clause(user, User.commune_id))
         .order_by(Commune.name_folded, User.full_name_folded, User.id)
     )
     if commune_id:
         query = query.where(User.commune_id == commune_id)
-    if active_only:
-        query = query.where(User.active)
-    return list(db.session.scalars(query.options(so.contains_eager(User.commune))))
+    return [Person(*row) for row in db.session.execute(query)]
 
 
-def people_choices(people: list[User], user: User, commune_id: int | None, first: list, as_text=False) -> list:
+def people_choices(people: list[Person], user: User, commune_id: int | None, first: list, as_text=False) -> list:
     """``first`` then one choice per person (their id, as text if ``as_text``), grouped by commune for a
     province-wide user looking at the whole province."""
     choices = select_choices(first)
     grouped = user.is_province_wide and not commune_id
     for person in people:
         value = str(person.id) if as_text else person.id
-        choices += select_choices([(value, person.full_name)], optgroup=person.commune.name if grouped else None)
+        choices += select_choices([(value, person.full_name)], optgroup=person.commune_name if grouped else None)
     return choices
 
 
-def assignee_filter_choices(user: User, commune_id: int | None) -> list:
+def assignee_filter_choices(people: list[Person], user: User, commune_id: int | None) -> list:
     first = [("", _l("Anyone or nobody")), (UNASSIGNED, _l("Nobody"))]
-    return people_choices(people_in_scope(user, commune_id), user, commune_id, first, as_text=True)
+    return people_choices(people, user, commune_id, first, as_text=True)
 
 
 def list_columns(user: User) -> list[tuple[str, str]]:

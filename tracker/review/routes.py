@@ -5,6 +5,8 @@ The views read the address, call the queries of this package and render: the num
 :mod:`.glance`, :mod:`.coverage`, :mod:`.trends` and :mod:`.resolution`.
 """
 
+from dataclasses import astuple
+
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import format_date, format_decimal, ngettext
 from flask_babel import gettext as _
@@ -55,7 +57,7 @@ from .listing import (
     people_in_scope,
     village_choices,
 )
-from .paging import RowPagination
+from .paging import KeptCountPagination, RowPagination
 from .trends import monthly_trends
 from .village import VISITS_PER_PAGE, latest_concerns, village_numbers, village_visits_query
 
@@ -138,8 +140,9 @@ def _list_filters():
         form.commune.choices = commune_choices(current_user, _l("Any commune"))
     form.village.choices = village_choices(current_user, commune_id, form.village.data)
     form.category.choices = category_choices()
-    form.assignee.choices = assignee_filter_choices(current_user, commune_id)
-    return form, filters_from_form(form, today(), commune_id), commune
+    people = people_in_scope(current_user, commune_id)
+    form.assignee.choices = assignee_filter_choices(people, current_user, commune_id)
+    return form, filters_from_form(form, today(), commune_id), commune, people
 
 
 @bp.route("/review/concerns", methods=["GET", "POST"])
@@ -149,18 +152,21 @@ def concerns():
     A POST (to the same address, filters included) assigns the ticked concerns to one person, then comes
     back to the list as it was; a refused form is shown again with what was ticked.
     """
-    form, filters, commune = _list_filters()
+    form, filters, commune, people = _list_filters()
     commune_id = commune.id if commune else None
     assign_form = BulkAssignForm(prefix="bulk")  # its ids apart from the filters'
-    assign_form.assignee.choices = people_choices(
-        people_in_scope(current_user, commune_id, active_only=True), current_user, commune_id, [("", _l("Choose…"))]
-    )
+    active_people = [person for person in people if person.active]
+    assign_form.assignee.choices = people_choices(active_people, current_user, commune_id, [("", _l("Choose…"))])
     # validate_on_submit() is False on a GET; a refused POST shows the list again with what was ticked.
     if assign_form.validate_on_submit():
         _assign(assign_form)
         return redirect(url_for("review.concerns", **_args()))
-    page = db.paginate(
-        concern_list_query(current_user, filters), per_page=current_app.config["PAGE_SIZE"], error_out=False
+    page = KeptCountPagination(
+        count_key=("concerns", astuple(filters)),
+        select=concern_list_query(current_user, filters),
+        session=db.session(),
+        per_page=current_app.config["PAGE_SIZE"],
+        error_out=False,
     )
     args = _args()
     return render_template(
@@ -216,7 +222,7 @@ def _assign(form: BulkAssignForm) -> None:
 @bp.get("/review/concerns.csv")
 def concerns_csv():
     """The filtered list as CSV, every page of it, with the columns the page shows."""
-    _form, filters, _commune = _list_filters()
+    _form, filters, _commune, _people = _list_filters()
     day = today()
     columns = list_columns(current_user)
     query = concern_list_query(current_user, filters).execution_options(yield_per=200)
@@ -249,6 +255,7 @@ def coverage():
     day = today()
     commune_id = commune.id if commune else None
     page = RowPagination(
+        count_key=("coverage", day, days, commune_id, show),
         select=coverage_query(current_user, day, days, commune_id, show),
         session=db.session(),
         per_page=current_app.config["PAGE_SIZE"],

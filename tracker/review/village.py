@@ -10,7 +10,7 @@ import sqlalchemy as sa
 import sqlalchemy.orm as so
 
 from ..extensions import db
-from ..models import OPEN_STATUSES, Concern, User, Village, Visit
+from ..models import Concern, User, Village, Visit
 from ..scoping import visible_concerns, visible_visits
 
 LATEST_CONCERNS = 10
@@ -33,7 +33,7 @@ def village_numbers(user: User, village: Village, today: date) -> VillageNumbers
         .where(Visit.village_id == village.id)
         .with_only_columns(sa.func.count(Visit.id), sa.func.max(Visit.visit_date))
     ).one()
-    is_open = Concern.status.in_(OPEN_STATUSES)
+    is_open = Concern.is_open
     concerns, open_concerns, overdue = db.session.execute(
         visible_concerns(user)
         .where(Concern.village_id == village.id)
@@ -60,7 +60,7 @@ def village_visits_query(user: User, village: Village) -> sa.Select:
 
 def latest_concerns(user: User, village: Village, limit: int = LATEST_CONCERNS) -> list[Concern]:
     """The village's latest concerns, open ones first, with category and assignee loaded."""
-    is_closed = sa.case((Concern.status.in_(OPEN_STATUSES), 0), else_=1)
+    is_closed = sa.case((Concern.is_open, 0), else_=1)
     return list(
         db.session.scalars(
             visible_concerns(user)

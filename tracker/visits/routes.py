@@ -13,7 +13,7 @@ from wtforms.fields.choices import SelectChoice
 from ..extensions import db
 from ..formutils import select_choices
 from ..localtime import today
-from ..models import OPEN_STATUSES, Category, Concern, User, Village, Visit, visit_officials
+from ..models import Category, Concern, User, Village, Visit, visit_officials
 from ..scoping import commune_ids_clause, get_visit_or_404, visible_concerns, visible_villages, visible_visits
 from .forms import VisitForm
 from .logic import ConcernInput, VisitInput, record_visit
@@ -26,9 +26,7 @@ def home():
     """The official's start page: log a visit, what is assigned to me, my latest visits."""
     my_visits = db.session.scalars(_my_visits_query().options(so.selectinload(Visit.concerns)).limit(5)).all()
     open_assigned = db.session.scalar(
-        sa.select(sa.func.count(Concern.id)).where(
-            Concern.assignee_id == current_user.id, Concern.status.in_(OPEN_STATUSES)
-        )
+        sa.select(sa.func.count(Concern.id)).where(Concern.assignee_id == current_user.id, Concern.is_open)
     )
     return render_template("visits/home.html", title=_("Home"), my_visits=my_visits, open_assigned=open_assigned)
 
@@ -129,7 +127,7 @@ def _open_concern_of(village: Village, concern_id: int | None) -> Concern | None
         return None
     return db.session.scalar(
         visible_concerns(current_user).where(
-            Concern.id == concern_id, Concern.village_id == village.id, Concern.status.in_(OPEN_STATUSES)
+            Concern.id == concern_id, Concern.village_id == village.id, Concern.is_open
         )
     )
 
