@@ -17,20 +17,22 @@ local days (:mod:`tracker.localtime`):
   :data:`MEDIAN_WINDOW_DAYS` local days (today included), see :mod:`tracker.review.resolution`.
 """
 
+from collections import Counter
 from dataclasses import dataclass
 from datetime import date, timedelta
 
 import sqlalchemy as sa
 import sqlalchemy.orm as so
+from flask import g
 from flask_babel import lazy_gettext as _l
 
 from ..concerns.logic import SORT_ORDERS, ConcernFilters, concern_list_query, filter_concerns
 from ..extensions import db
 from ..localtime import day_bounds_utc, month_bounds_utc
 from ..models import OPEN_STATUSES, Category, Commune, Concern, ConcernEvent, User, Village
-from ..scoping import commune_ids_clause, visible_concerns
+from ..scoping import visible_communes, visible_concerns
 from ..textsearch import fold
-from .buckets import count_by_range
+from .buckets import range_index
 from .cache import kept
 from .resolution import median_days_by
 
@@ -65,15 +67,6 @@ def is_open() -> sa.ColumnElement[bool]:
     return Concern.is_open
 
 
-def is_overdue(today: date) -> sa.ColumnElement[bool]:
-    """Open, and due before the local day ``today``."""
-    return sa.and_(is_open(), Concern.effective_due_date < today)
-
-
-def _count(condition) -> sa.ColumnElement[int]:
-    return sa.func.coalesce(sa.func.sum(sa.case((condition, 1), else_=0)), 0)
-
-
 def scoped_concerns(user: User, commune_id: int | None = None) -> sa.Select:
     """The concerns ``user`` may see, in one commune if ``commune_id`` is given (a select of Concern)."""
     return filter_concerns(visible_concerns(user), ConcernFilters(commune_id=commune_id))
@@ -94,58 +87,107 @@ class Glance:
     by_age: list[tuple[AgeBucket, int]]
 
 
+@dataclass(frozen=True)
+class OpenGroup:
+    """How many open concerns share one commune, status, category, urgency, lateness and age bucket."""
+
+    commune_id: int
+    status: str
+    category_id: int
+    urgent: bool
+    overdue: bool
+    age_index: int  # in AGE_BUCKETS
+    count: int
+
+
+def open_groups(user: User, today: date, commune_id: int | None = None) -> list[OpenGroup]:
+    """The open concerns ``user`` may see, counted in one pass (along the index of the open concerns) by
+    everything the overview breaks them down by; the overview's numbers and its communes' rows are sums of
+    these groups. A few thousand groups for a province, against one scan of its open concerns per number."""
+    return _once_per_request(("open_groups", user.id, today, commune_id), lambda: _open_groups(user, today, commune_id))
+
+
+def _once_per_request(key: tuple, compute):
+    """What ``compute()`` returns, made once per request: the overview asks for some of its parts twice (for
+    its numbers and for its communes' rows)."""
+    memo = g.setdefault("review_parts", {})
+    if key not in memo:
+        memo[key] = compute()
+    return memo[key]
+
+
+def _open_groups(user: User, today: date, commune_id: int | None) -> list[OpenGroup]:
+    # Age buckets by the UTC instant each one's earliest local day starts, youngest bucket first.
+    starts = [day_bounds_utc(today - timedelta(days=b.max_days - 1))[0] for b in AGE_BUCKETS if b.max_days]
+    columns = (
+        Village.commune_id.label("commune_id"),
+        Concern.status.label("status"),
+        Concern.category_id.label("category_id"),
+        (Concern.priority == "urgent").label("urgent"),
+        (Concern.effective_due_date < today).label("overdue"),
+        range_index(Concern.created_at, starts, else_=len(starts)).label("age_index"),
+    )
+    rows = scoped_concerns(user, commune_id).where(is_open()).with_only_columns(*columns).subquery()
+    grouped = sa.select(*rows.c, sa.func.count()).group_by(*rows.c)
+    return [
+        OpenGroup(commune, status, category, bool(urgent), bool(overdue), age, count)
+        for commune, status, category, urgent, overdue, age, count in db.session.execute(grouped)
+    ]
+
+
+def resolved_this_month_by_commune(user: User, today: date, commune_id: int | None = None) -> dict[int, int]:
+    """``{commune id: concerns resolved in the current local month}`` (along the index of resolved concerns)."""
+    month_start, month_end = month_bounds_utc(today.year, today.month)
+    query = (
+        scoped_concerns(user, commune_id)
+        .where(Concern.status == "resolved", Concern.resolved_at >= month_start, Concern.resolved_at < month_end)
+        .with_only_columns(Village.commune_id, sa.func.count())
+        .group_by(Village.commune_id)
+    )
+    return _once_per_request(
+        ("resolved_this_month", user.id, today, commune_id), lambda: dict(db.session.execute(query).all())
+    )
+
+
+def escalated_count(user: User, commune_id: int | None = None) -> int:
+    """How many open concerns in scope were escalated, counted from the escalations (a few in a hundred events)
+    rather than by looking for one under each open concern."""
+    escalated_ids = sa.select(ConcernEvent.concern_id).where(ConcernEvent.kind == sa.literal_column("'escalation'"))
+    query = (
+        scoped_concerns(user, commune_id)
+        .where(is_open(), Concern.id.in_(escalated_ids))
+        .with_only_columns(sa.func.count())
+    )
+    return db.session.scalar(query)
+
+
 @kept
 def glance(user: User, today: date, commune_id: int | None = None) -> Glance:
     """The numbers of the overview, for what ``user`` may see (in one commune if ``commune_id`` is given)."""
-    scoped = scoped_concerns(user, commune_id)
-    month_start, month_end = month_bounds_utc(today.year, today.month)
-    # Only open concerns and those resolved this month count: read just those (along the status and
-    # resolved_at indexes), not every concern of the years before.
-    counted = sa.or_(is_open(), sa.and_(Concern.status == "resolved", Concern.resolved_at >= month_start))
-    open_, overdue, urgent, resolved = db.session.execute(
-        scoped.where(counted).with_only_columns(
-            _count(is_open()),
-            _count(is_overdue(today)),
-            _count(sa.and_(is_open(), Concern.priority == "urgent")),
-            _count(
-                sa.and_(
-                    Concern.status == "resolved", Concern.resolved_at >= month_start, Concern.resolved_at < month_end
-                )
-            ),
-        )
-    ).one()
-    escalated = db.session.scalar(
-        filter_concerns(scoped, ConcernFilters(status="open", escalated=True)).with_only_columns(sa.func.count())
-    )
-    by_status = dict(
-        db.session.execute(
-            scoped.where(is_open()).with_only_columns(Concern.status, sa.func.count()).group_by(Concern.status)
-        ).all()
-    )
-    # Counted from the concerns alone (the index of open concerns), then joined to the dozen categories.
-    per_category = (
-        scoped.where(is_open())
-        .with_only_columns(Concern.category_id.label("category_id"), sa.func.count().label("n"))
-        .group_by(Concern.category_id)
-        .subquery()
-    )
-    by_category = db.session.execute(
-        sa.select(Category, per_category.c.n)
-        .join(per_category, per_category.c.category_id == Category.id)
-        .order_by(per_category.c.n.desc(), Category.sort_order, Category.id)
-    ).all()
-    # Age buckets by the UTC instant each one's earliest local day starts, youngest bucket first.
-    starts = [day_bounds_utc(today - timedelta(days=b.max_days - 1))[0] for b in AGE_BUCKETS if b.max_days]
-    by_age = count_by_range(scoped.where(is_open()), Concern.created_at, starts, else_=len(starts))
+    groups = open_groups(user, today, commune_id)
+    by_status = Counter()
+    by_category = Counter()
+    by_age = Counter()
+    for group in groups:
+        by_status[group.status] += group.count
+        by_category[group.category_id] += group.count
+        by_age[group.age_index] += group.count
+    categories = {
+        category.id: category
+        for category in db.session.scalars(sa.select(Category).where(Category.id.in_(list(by_category))))
+    }
     return Glance(
-        open=open_,
-        overdue=overdue,
-        urgent=urgent,
-        escalated=escalated,
-        resolved_this_month=resolved,
-        by_status=[(status, by_status.get(status, 0)) for status in OPEN_STATUSES],
-        by_category=[(category, count) for category, count in by_category],
-        by_age=[(bucket, by_age.get(index, 0)) for index, bucket in enumerate(AGE_BUCKETS)],
+        open=sum(group.count for group in groups),
+        overdue=sum(group.count for group in groups if group.overdue),
+        urgent=sum(group.count for group in groups if group.urgent),
+        escalated=escalated_count(user, commune_id),
+        resolved_this_month=sum(resolved_this_month_by_commune(user, today, commune_id).values()),
+        by_status=[(status, by_status[status]) for status in OPEN_STATUSES],
+        by_category=sorted(
+            ((categories[id_], count) for id_, count in by_category.items()),
+            key=lambda pair: (-pair[1], pair[0].sort_order, pair[0].id),
+        ),
+        by_age=[(bucket, by_age[index]) for index, bucket in enumerate(AGE_BUCKETS)],
     )
 
 
@@ -218,38 +260,23 @@ class CommuneRow:
 @kept
 def commune_rows(user: User, today: date) -> list[CommuneRow]:
     """One row per commune ``user`` may see: those with the most overdue, then the most open, first."""
-    month_start, month_end = month_bounds_utc(today.year, today.month)
-    counts = db.session.execute(
-        sa.select(
-            Commune,
-            _count(is_open()),
-            _count(is_overdue(today)),
-            _count(
-                sa.and_(
-                    Concern.status == "resolved", Concern.resolved_at >= month_start, Concern.resolved_at < month_end
-                )
-            ),
-        )
-        .outerjoin(Village, Village.commune_id == Commune.id)
-        # Only open concerns and those resolved this month count: the others are not read at all.
-        .outerjoin(
-            Concern,
-            sa.and_(
-                Concern.village_id == Village.id,
-                sa.or_(is_open(), sa.and_(Concern.status == "resolved", Concern.resolved_at >= month_start)),
-            ),
-        )
-        .where(commune_ids_clause(user, Commune.id))
-        .group_by(Commune.id)
-    ).all()
+    open_ = Counter()
+    overdue = Counter()
+    for group in open_groups(user, today):
+        open_[group.commune_id] += group.count
+        if group.overdue:
+            overdue[group.commune_id] += group.count
+    resolved = resolved_this_month_by_commune(user, today)
     window_start = day_bounds_utc(today - timedelta(days=MEDIAN_WINDOW_DAYS - 1))[0]
     medians = median_days_by(
         visible_concerns(user).where(Concern.status == "resolved", Concern.resolved_at >= window_start),
         Village.commune_id,
     )
     rows = [
-        CommuneRow(commune, open_, overdue, resolved, medians.get(commune.id))
-        for commune, open_, overdue, resolved in counts
+        CommuneRow(
+            commune, open_[commune.id], overdue[commune.id], resolved.get(commune.id, 0), medians.get(commune.id)
+        )
+        for commune in db.session.scalars(visible_communes(user))
     ]
     rows.sort(key=lambda row: (-row.overdue, -row.open, fold(row.commune.name)))
     return rows

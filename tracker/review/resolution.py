@@ -38,13 +38,21 @@ def median_days(pairs: Iterable[tuple[datetime, datetime]]) -> float | None:
 def median_days_by(query: sa.Select, key) -> dict:
     """The median days to resolve of the concerns of ``query`` (a select of :class:`Concern`), for each
     value of ``key`` (a column or expression): ``{key: median}``; keys with no concern are absent."""
+    return {value: median for value, (_count, median) in resolved_by(query, key).items()}
+
+
+def resolved_by(query: sa.Select, key) -> dict:
+    """How many concerns of ``query`` (a select of resolved :class:`Concern`) there are for each value of
+    ``key``, and their median days to resolve, read together: ``{key: (count, median)}``."""
     if db.session.get_bind().dialect.name == "postgresql":
         seconds = sa.func.greatest(
             sa.cast(sa.extract("epoch", Concern.resolved_at - Concern.created_at), sa.Float), 0.0
         )
         rows = query.with_only_columns(key.label("key"), seconds.label("seconds")).subquery()
-        medians = sa.select(rows.c.key, sa.func.percentile_cont(0.5).within_group(rows.c.seconds)).group_by(rows.c.key)
-        return {value: median / SECONDS_PER_DAY for value, median in db.session.execute(medians)}
+        medians = sa.select(
+            rows.c.key, sa.func.count(), sa.func.percentile_cont(0.5).within_group(rows.c.seconds)
+        ).group_by(rows.c.key)
+        return {value: (count, median / SECONDS_PER_DAY) for value, count, median in db.session.execute(medians)}
     # The two times as stored (naive UTC): their difference is the same, and reading is much faster.
     pairs: dict = {}
     for value, created_at, resolved_at in db.session.execute(
@@ -53,4 +61,4 @@ def median_days_by(query: sa.Select, key) -> dict:
         )
     ):
         pairs.setdefault(value, []).append((created_at, resolved_at))
-    return {value: median_days(durations) for value, durations in pairs.items()}
+    return {value: (len(durations), median_days(durations)) for value, durations in pairs.items()}

@@ -4,7 +4,8 @@ The months are the province's calendar months (:func:`tracker.localtime.month_bo
 one (still running) last. A concern counts as **raised** in the month of its ``created_at`` and as
 **resolved** in the month of its ``resolved_at`` if its status is still "resolved" (a reopened concern
 is not resolved). The **median days to resolve** of a month is over the concerns resolved in that month
-(:mod:`tracker.review.resolution`). The counting is done in SQL, grouped by month; the medians in Python.
+(:mod:`tracker.review.resolution`). The counting is done in SQL, grouped by month, the resolved ones with their
+median (in Python on SQLite).
 """
 
 from dataclasses import dataclass
@@ -15,7 +16,7 @@ from ..models import Concern, User
 from .buckets import count_by_range, range_index
 from .cache import kept
 from .glance import scoped_concerns
-from .resolution import median_days_by
+from .resolution import resolved_by
 
 TREND_MONTHS = 12
 
@@ -54,14 +55,13 @@ def monthly_trends(user: User, today: date, commune_id: int | None = None, month
     resolved_query = scoped.where(
         Concern.status == "resolved", Concern.resolved_at >= starts[0], Concern.resolved_at < end
     )
-    resolved = count_by_range(resolved_query, Concern.resolved_at, latest_first)
-    medians = median_days_by(resolved_query, range_index(Concern.resolved_at, latest_first))
+    resolved = resolved_by(resolved_query, range_index(Concern.resolved_at, latest_first))
     return [
         MonthTrend(
             month=first,
             raised=raised.get(months - 1 - index, 0),
-            resolved=resolved.get(months - 1 - index, 0),
-            median_days=medians.get(months - 1 - index),
+            resolved=resolved.get(months - 1 - index, (0, None))[0],
+            median_days=resolved.get(months - 1 - index, (0, None))[1],
         )
         for index, first in enumerate(firsts)
     ]
