@@ -6,8 +6,8 @@ the browser's ``Accept-Language``, then Vietnamese. Dates and times are shown in
 
 from datetime import date, datetime
 
-from flask import Blueprint, Flask, current_app, has_request_context, redirect, request, session, url_for
-from flask_babel import format_date, format_datetime, format_decimal, format_timedelta, get_locale
+from flask import Blueprint, Flask, current_app, g, has_request_context, redirect, request, session, url_for
+from flask_babel import format_date, format_datetime, format_decimal, format_timedelta, get_locale, get_translations
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
@@ -63,6 +63,15 @@ def _safe_next(target: str | None) -> str | None:
     return None
 
 
+def _page_translations():
+    """The translations of the request's locale, kept on ``g`` while that locale holds."""
+    locale = get_locale()
+    kept = g.get("page_translations")
+    if kept is None or kept[0] is not locale:
+        kept = g.page_translations = (locale, get_translations())
+    return kept[1]
+
+
 def register_filters(app: Flask) -> None:
     @app.template_filter("day")
     def day_filter(value: date | datetime | None) -> str:
@@ -89,6 +98,15 @@ def register_filters(app: Flask) -> None:
     def number_filter(value) -> str:
         return "" if value is None else format_decimal(value)
 
+    # Flask-Babel finds the request's translations anew for every string of a template (a hundred on a page);
+    # the page's templates look them up once, and again only if the locale changes (force_locale).
+    app.jinja_env.install_gettext_callables(
+        gettext=lambda s: _page_translations().ugettext(s),
+        ngettext=lambda s, p, n: _page_translations().ungettext(s, p, n),
+        pgettext=lambda c, s: _page_translations().upgettext(c, s),
+        npgettext=lambda c, s, p, n: _page_translations().unpgettext(c, s, p, n),
+        newstyle=True,
+    )
     app.jinja_env.globals["LANGUAGES"] = LANGUAGES
     app.jinja_env.globals["current_language"] = current_language
     app.jinja_env.globals["safe_next"] = _safe_next
