@@ -67,6 +67,11 @@ TARGET_REPEAT_KB = 15
 TARGET_RATIO = 1 / 3
 TARGET_READY_S = 2.0
 PORT = 8791
+# (label, path) of the tracker's own routes measured beside "hello" and the home page, signed out.
+YARDSTICKS = [
+    ("health check: one SQL statement, JSON, no session", "/healthz"),
+    ("sign-in page: a template, a form, no user", "/login"),
+]
 
 
 def bench_config(database_url: str) -> dict:
@@ -498,6 +503,15 @@ def write_report(context: dict, rows: list, export: dict | None, throughput: dic
             f"| official's home `/` | {throughput['home']:.0f} |",
             f"| ratio home / hello | {ratio:.2f} ({verdict(ratio, TARGET_RATIO, lower_is_better=False)}) |",
             "",
+            "Where the time goes, the same server and clients (requests/s, and the share of hello's):",
+            "",
+            "| route | requests/s | of hello |",
+            "| --- | ---: | ---: |",
+            *(
+                f"| {label} `{path}` | {rate:.0f} | {rate / throughput['hello']:.2f} |"
+                for label, path, rate in throughput.get("steps", [])
+            ),
+            "",
             "The load generator runs on the same 2 cores as the server.",
         ]
     if browser:
@@ -604,6 +618,12 @@ def main() -> None:
                 home = requests_per_second(PORT, "/", cookie, args.clients, args.seconds)
                 throughput = {"hello": hello, "home": home, "clients": args.clients, "seconds": args.seconds}
                 print(f"  hello {hello:.0f}/s, home {home:.0f}/s, ratio {home / hello:.2f}", flush=True)
+                # Yardsticks between the two, to see where the time goes: the tracker answering with one
+                # statement and no page (the health check), and a page with no one signed in (sign-in form).
+                throughput["steps"] = [
+                    (label, path, requests_per_second(PORT, path, None, args.clients, args.seconds / 3))
+                    for label, path in YARDSTICKS
+                ]
                 for _ in range(4):  # a server that has served the form before (the browser's cache is what is cold)
                     requests_per_second(PORT, "/visits/new", cookie, 1, 0.01)
                 browser = browser_ready(PORT, cookie)
