@@ -23,7 +23,6 @@ from datetime import date, timedelta
 
 import sqlalchemy as sa
 import sqlalchemy.orm as so
-from flask import g
 from flask_babel import lazy_gettext as _l
 
 from ..concerns.logic import SORT_ORDERS, ConcernFilters, concern_list_query, filter_concerns
@@ -89,9 +88,8 @@ class Glance:
 
 @dataclass(frozen=True)
 class OpenGroup:
-    """How many open concerns share one commune, status, category, urgency, lateness and age bucket."""
+    """How many open concerns share one status, category, urgency, lateness and age bucket."""
 
-    commune_id: int
     status: str
     category_id: int
     urgent: bool
@@ -102,25 +100,11 @@ class OpenGroup:
 
 def open_groups(user: User, today: date, commune_id: int | None = None) -> list[OpenGroup]:
     """The open concerns ``user`` may see, counted in one pass (along the index of the open concerns) by
-    everything the overview breaks them down by; the overview's numbers and its communes' rows are sums of
-    these groups. A few thousand groups for a province, against one scan of its open concerns per number."""
-    return _once_per_request(("open_groups", user.id, today, commune_id), lambda: _open_groups(user, today, commune_id))
-
-
-def _once_per_request(key: tuple, compute):
-    """What ``compute()`` returns, made once per request: the overview asks for some of its parts twice (for
-    its numbers and for its communes' rows)."""
-    memo = g.setdefault("review_parts", {})
-    if key not in memo:
-        memo[key] = compute()
-    return memo[key]
-
-
-def _open_groups(user: User, today: date, commune_id: int | None) -> list[OpenGroup]:
+    everything the overview's numbers break them down by: a few hundred groups at most, against one scan of
+    the open concerns for each number."""
     # Age buckets by the UTC instant each one's earliest local day starts, youngest bucket first.
     starts = [day_bounds_utc(today - timedelta(days=b.max_days - 1))[0] for b in AGE_BUCKETS if b.max_days]
     columns = (
-        Village.commune_id.label("commune_id"),
         Concern.status.label("status"),
         Concern.category_id.label("category_id"),
         (Concern.priority == "urgent").label("urgent"),
@@ -130,9 +114,21 @@ def _open_groups(user: User, today: date, commune_id: int | None) -> list[OpenGr
     rows = scoped_concerns(user, commune_id).where(is_open()).with_only_columns(*columns).subquery()
     grouped = sa.select(*rows.c, sa.func.count()).group_by(*rows.c)
     return [
-        OpenGroup(commune, status, category, bool(urgent), bool(overdue), age, count)
-        for commune, status, category, urgent, overdue, age, count in db.session.execute(grouped)
+        OpenGroup(status, category, bool(urgent), bool(overdue), age, count)
+        for status, category, urgent, overdue, age, count in db.session.execute(grouped)
     ]
+
+
+def open_by_commune(user: User, today: date) -> dict[int, tuple[int, int]]:
+    """``{commune id: (open, overdue)}`` for the communes ``user`` may see that have open concerns."""
+    overdue = sa.func.count().filter(Concern.effective_due_date < today)
+    query = (
+        visible_concerns(user)
+        .where(is_open())
+        .with_only_columns(Village.commune_id, sa.func.count(), overdue)
+        .group_by(Village.commune_id)
+    )
+    return {commune_id: (open_, late) for commune_id, open_, late in db.session.execute(query)}
 
 
 def resolved_this_month_by_commune(user: User, today: date, commune_id: int | None = None) -> dict[int, int]:
@@ -144,9 +140,7 @@ def resolved_this_month_by_commune(user: User, today: date, commune_id: int | No
         .with_only_columns(Village.commune_id, sa.func.count())
         .group_by(Village.commune_id)
     )
-    return _once_per_request(
-        ("resolved_this_month", user.id, today, commune_id), lambda: dict(db.session.execute(query).all())
-    )
+    return dict(db.session.execute(query).all())
 
 
 def escalated_count(user: User, commune_id: int | None = None) -> int:
@@ -260,12 +254,7 @@ class CommuneRow:
 @kept
 def commune_rows(user: User, today: date) -> list[CommuneRow]:
     """One row per commune ``user`` may see: those with the most overdue, then the most open, first."""
-    open_ = Counter()
-    overdue = Counter()
-    for group in open_groups(user, today):
-        open_[group.commune_id] += group.count
-        if group.overdue:
-            overdue[group.commune_id] += group.count
+    open_ = open_by_commune(user, today)
     resolved = resolved_this_month_by_commune(user, today)
     window_start = day_bounds_utc(today - timedelta(days=MEDIAN_WINDOW_DAYS - 1))[0]
     medians = median_days_by(
@@ -273,9 +262,7 @@ def commune_rows(user: User, today: date) -> list[CommuneRow]:
         Village.commune_id,
     )
     rows = [
-        CommuneRow(
-            commune, open_[commune.id], overdue[commune.id], resolved.get(commune.id, 0), medians.get(commune.id)
-        )
+        CommuneRow(commune, *open_.get(commune.id, (0, 0)), resolved.get(commune.id, 0), medians.get(commune.id))
         for commune in db.session.scalars(visible_communes(user))
     ]
     rows.sort(key=lambda row: (-row.overdue, -row.open, fold(row.commune.name)))
