@@ -888,3 +888,17 @@ def test_review_pages_speak_one_language(
     pages = review_pages(scene, role, world, factory)
     problems = check_pages(client, pages, language, headers, scene, english_texts, vietnamese_texts)
     assert not problems, f"{role}, {mode}:\n  " + "\n  ".join(problems)
+
+
+@pytest.mark.parametrize("language", ["vi", "en"])
+def test_numbers_are_written_as_babel_writes_them(app, language):
+    """The ``number`` filter writes whole numbers itself (the review shows hundreds): exactly as Babel does."""
+    from babel.numbers import format_decimal
+    from flask_babel import force_locale
+
+    values = [0, 7, -7, 999, 1000, -1000, 12345, 999999, 1234567, -98765432, 10**12]
+    with app.test_request_context(), force_locale(language):
+        number = app.jinja_env.filters["number"]
+        assert [number(v) for v in values] == [format_decimal(v, locale=language) for v in values]
+        assert number(3.5) == format_decimal(3.5, locale=language) and number(None) == ""
+    assert format_decimal(1234567, locale="vi") == "1.234.567"  # what the filter must match, spelled out

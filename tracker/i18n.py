@@ -4,8 +4,10 @@ The language comes from the signed-in user's saved preference, then the choice k
 the browser's ``Accept-Language``, then Vietnamese. Dates and times are shown in the province's time zone.
 """
 
+import functools
 from datetime import date, datetime
 
+from babel import Locale
 from flask import Blueprint, Flask, current_app, g, has_request_context, redirect, request, session, url_for
 from flask_babel import format_date, format_datetime, format_decimal, format_timedelta, get_locale, get_translations
 from flask_babel import lazy_gettext as _l
@@ -63,6 +65,13 @@ def _safe_next(target: str | None) -> str | None:
     return None
 
 
+@functools.cache
+def _group_symbol(locale: str) -> str:
+    """The thousands separator of ``locale`` ("." in Vietnamese, "," in English), where digits are grouped by
+    three as both languages' standard pattern does (``#,##0.###``)."""
+    return Locale.parse(locale).number_symbols["latn"]["group"]
+
+
 def _page_translations():
     """The translations of the request's locale, kept on ``g`` while that locale holds."""
     locale = get_locale()
@@ -96,7 +105,11 @@ def register_filters(app: Flask) -> None:
 
     @app.template_filter("number")
     def number_filter(value) -> str:
-        return "" if value is None else format_decimal(value)
+        if value is None:
+            return ""
+        if type(value) is int:  # the counts of the review, by the hundred on a page: Babel's way, without Babel
+            return format(value, ",").replace(",", _group_symbol(str(get_locale())))
+        return format_decimal(value)
 
     # Flask-Babel finds the request's translations anew for every string of a template (a hundred on a page);
     # the page's templates look them up once, and again only if the locale changes (force_locale).
