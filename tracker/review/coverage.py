@@ -53,23 +53,6 @@ class VillageCoverage:
         return None if self.last_visit is None else (today - self.last_visit).days
 
 
-def _visit_numbers(start: date):
-    # Per village, read along the (village, visit date) index: its latest visit and its visits since
-    # ``start``, rather than grouping every visit of the years before.
-    village = Village.__table__.alias("numbered_villages")
-    return sa.select(
-        village.c.id.label("village_id"),
-        sa.select(sa.func.max(Visit.visit_date))
-        .where(Visit.village_id == village.c.id)
-        .scalar_subquery()
-        .label("last_visit"),
-        sa.select(sa.func.count())
-        .where(Visit.village_id == village.c.id, Visit.visit_date >= start)
-        .scalar_subquery()
-        .label("recent"),
-    ).subquery("visit_numbers")
-
-
 def _visited_since(start: date) -> sa.ColumnElement[bool]:
     """The village (:class:`Village`, of the enclosing query) had a visit on or after ``start``."""
     return sa.exists().where(Visit.village_id == Village.id, Visit.visit_date >= start)
@@ -84,31 +67,34 @@ def coverage_query(
     keeps every village, by commune and name. Each village's commune is loaded with it.
     """
     start = window_start(today, days)
-    visits = _visit_numbers(start)
-    # Counted for the rows shown only (after the sort and the page's limit), along the (village, status) index.
+    # Each a look-up along the (village, visit date) or (village, status) index, made for the rows that need it
+    # only: whether a village is covered, for every village; its last visit, for those sorted by it; its
+    # numbers, for the rows of the page (PostgreSQL computes what the sort does not need after the limit).
+    last_visit = (
+        sa.select(sa.func.max(Visit.visit_date)).where(Visit.village_id == Village.id).correlate(Village)
+    ).scalar_subquery()
+    recent = (
+        sa.select(sa.func.count()).where(Visit.village_id == Village.id, Visit.visit_date >= start).correlate(Village)
+    ).scalar_subquery()
     open_concerns = (
-        sa.select(sa.func.count())
-        .where(Concern.village_id == Village.id, Concern.is_open)
-        .correlate(Village)
-        .scalar_subquery()
-    )
+        sa.select(sa.func.count()).where(Concern.village_id == Village.id, Concern.is_open).correlate(Village)
+    ).scalar_subquery()
     query = (
         visible_villages(user)
         .where(Village.active)
-        .outerjoin(visits, visits.c.village_id == Village.id)
-        .add_columns(visits.c.last_visit, sa.func.coalesce(visits.c.recent, 0), open_concerns)
+        .add_columns(last_visit, recent, open_concerns)
         .join(Village.commune)
         .options(so.contains_eager(Village.commune))
     )
     if commune_id:
         query = query.where(Village.commune_id == commune_id)
     if show == "unvisited":
-        never_first = sa.case((visits.c.last_visit.is_(None), 0), else_=1)
-        return query.where(sa.or_(visits.c.last_visit.is_(None), visits.c.last_visit < start)).order_by(
+        # Not visited since ``start``: never visited first, then the longest unvisited.
+        return query.where(~_visited_since(start)).order_by(
             sa.case((Village.distance_km.is_(None), 1), else_=0),
             Village.distance_km.desc(),
-            never_first,
-            visits.c.last_visit,
+            sa.case((last_visit.is_(None), 0), else_=1),
+            last_visit,
             Village.name_folded,
             Village.id,
         )
