@@ -283,6 +283,52 @@ def test_evidence_rule_as_on_the_web(client, app, world, tokens, mine):
     assert done.get_json()["concern"]["has_evidence"] is True
 
 
+@pytest.fixture
+def powerless(app, world, factory):
+    """An open electricity concern (resolving needs evidence) assigned to the Búng Lao official, version 1."""
+    concern_id = factory.concern(world.hua_chan, world.official_bl, title="Cuối bản chưa có điện")
+    with app.app_context():
+        db.session.execute(sa.update(Concern).where(Concern.id == concern_id).values(assignee_id=world.official_bl))
+        db.session.commit()
+    return concern_id
+
+
+def test_resolving_as_a_phone_sends_it_evidence_first_then_the_change(client, app, world, tokens, powerless):
+    """The outbox's order: the evidence photo (sent again after a lost answer), then the status change with
+    the version the official saw before the photo was sent: the photo does not change that version."""
+    path = f"/api/v1/concerns/{powerless}/photos"
+    photo_uuid = new_uuid()
+    first = client.post(path, data=photo_form(photo_uuid, is_evidence="1"), headers=tokens["official"])
+    assert first.status_code == 201 and first.get_json()["photo"]["is_evidence"] is True
+    again = client.post(path, data=photo_form(photo_uuid, is_evidence="1"), headers=tokens["official"])
+    assert again.status_code == 200 and again.get_json()["created"] is False
+    assert again.get_json()["photo"] == first.get_json()["photo"]
+    assert version_of(app, powerless) == 1
+    done = change(client, tokens["official"], powerless, version=1, status="resolved", note="Đã kéo điện")
+    assert done.status_code == 200, done.get_json()
+    assert done.get_json()["concern"]["status"] == "resolved" and done.get_json()["concern"]["has_evidence"] is True
+    with app.app_context():
+        assert db.session.scalars(sa.select(Attachment.is_evidence)).all() == [True]
+    assert [kind for kind, _ in events(app, powerless)] == ["created", "attachment", "status"]
+
+
+def test_a_refused_evidence_photo_stores_nothing_and_keeps_its_uuid_free(client, app, world, tokens, powerless):
+    path = f"/api/v1/concerns/{powerless}/photos"
+    photo_uuid = new_uuid()
+    broken = {"client_uuid": photo_uuid, "is_evidence": "1", "photo": (io.BytesIO(b"%PDF-1.4"), "a.jpg", "image/jpeg")}
+    refused = client.post(path, data=broken, headers=tokens["official"])
+    assert refused.status_code == 422
+    assert list(refused.get_json()["error"]["fields"]) == ["photo"]
+    not_yet = change(client, tokens["official"], powerless, version=1, status="resolved", note="Đã kéo điện")
+    assert not_yet.status_code == 422 and "status" in not_yet.get_json()["error"]["fields"]
+    with app.app_context():
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(Attachment)) == 0
+        assert db.session.get(Concern, powerless).status == "new"
+    # Nothing was stored under the refused photo's UUID: the same UUID with a real photo is a new photo.
+    accepted = client.post(path, data=photo_form(photo_uuid, is_evidence="1"), headers=tokens["official"])
+    assert accepted.status_code == 201 and accepted.get_json()["photo"]["is_evidence"] is True
+
+
 @pytest.mark.parametrize(
     ("body", "status", "field"),
     [

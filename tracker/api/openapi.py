@@ -279,7 +279,13 @@ def schemas() -> dict:
             {
                 "photo": {"type": "string", "format": "binary", "contentMediaType": "application/octet-stream"},
                 "client_uuid": UUID,
-                "is_evidence": {"type": "string", "enum": ["0", "1"], "description": "1: shows it resolved."},
+                "is_evidence": {
+                    "type": "string",
+                    "enum": ["0", "1"],
+                    "description": "1: the photo shows the concern resolved. It is the evidence that a category "
+                    "with needs_evidence asks for before resolving: send it before the status change. A repeat "
+                    "with the same client_uuid answers the photo as first stored; a refused photo stores nothing.",
+                },
             },
             required=["photo", "client_uuid"],
         ),
