@@ -2,7 +2,7 @@
 // shared phone. Everything the page says comes from the page (#offline-strings, data- attributes).
 //
 // The outbox (IndexedDB "tracker-offline", store "outbox") keeps visits (the JSON the API takes, photos as
-// Blobs) and status changes and notes made with no signal. One item at a time is sent, with a CSRF token
+// Blobs) and status changes (with the photo of the result, a Blob too) and notes made with no signal. One item at a time is sent, with a CSRF token
 // fetched just before; an item leaves the outbox only when the server has confirmed all of it. Every visit,
 // concern, photo and change carries a UUID made here, so that a retry after a lost answer stores nothing twice.
 (function () {
@@ -58,6 +58,18 @@
     var d = new Date(value);
     return isNaN(d) ? String(value || "") : d.toLocaleString(LANG, { dateStyle: "short", timeStyle: "short" });
   }
+  // The photo form's own limit and message (static/js/photos.js), said before a photo waits on the phone.
+  function photoProblem(file) {
+    var most = parseInt(root.dataset.photoMaxBytes, 10);
+    return file && most && file.size > most ? root.dataset.photoTooLarge.replace("%s", file.name) : "";
+  }
+
+  // A photo as the outbox keeps it: sent under its own UUID, so that a retry after a lost answer is answered
+  // with the photo already stored. ``evidence``: it shows the concern resolved.
+  function photoRecord(file, evidence) {
+    return { uuid: uuid4(), blob: file, name: file.name, type: file.type, done: false, evidence: !!evidence };
+  }
+
   function localToday() {
     var d = new Date();
     return d.getFullYear() + "-" + String(d.getMonth() + 1).padStart(2, "0") + "-" + String(d.getDate()).padStart(2, "0");
@@ -168,6 +180,23 @@
     return work();
   }
 
+  // The item's photos not yet confirmed, one by one; each is marked done (and the item kept) once the server
+  // has it. ``concern``: the concern's photo endpoint, which also takes whether the photo is evidence.
+  async function sendPhotos(item, url, token, concern) {
+    var photos = item.photos || [];
+    for (var i = 0; i < photos.length; i++) {
+      var photo = photos[i];
+      if (photo.done) { continue; }
+      var form = new FormData();
+      form.append("photo", photo.blob, photo.name || "photo.jpg");
+      form.append("client_uuid", photo.uuid);
+      if (concern) { form.append("is_evidence", photo.evidence ? "1" : "0"); }
+      await call(url, { method: "POST", body: form, headers: { Accept: "application/json", "X-CSRFToken": token } });
+      photo.done = true;
+      await putOne("outbox", item);
+    }
+  }
+
   async function sendItem(item) {
     var token = await csrfToken();
     if (item.kind === "visit") {
@@ -177,21 +206,13 @@
         item.visitUrl = body.visit.url;
         await putOne("outbox", item);
       }
-      for (var i = 0; i < item.photos.length; i++) {
-        var photo = item.photos[i];
-        if (photo.done) { continue; }
-        var form = new FormData();
-        form.append("photo", photo.blob, photo.name || "photo.jpg");
-        form.append("client_uuid", photo.uuid);
-        await call(API + "/visits/" + item.visitId + "/photos", {
-          method: "POST", body: form, headers: { Accept: "application/json", "X-CSRFToken": token }
-        });
-        photo.done = true;
-        await putOne("outbox", item);
-      }
+      await sendPhotos(item, API + "/visits/" + item.visitId + "/photos", token, false);
     } else {
-      var path = item.kind === "status" ? "/status" : "/notes";
-      var result = await postJson(API + "/concerns/" + item.concernId + path, item.payload, token);
+      var concernUrl = API + "/concerns/" + item.concernId;
+      // The photo of the result first: a concern of some categories is resolved only once its evidence is
+      // stored. A refused photo stops here, and the status change is not sent.
+      if (item.kind === "status") { await sendPhotos(item, concernUrl + "/photos", token, true); }
+      var result = await postJson(concernUrl + (item.kind === "status" ? "/status" : "/notes"), item.payload, token);
       if (result.concern) { await keepConcern(result.concern); }
     }
     await deleteOne("outbox", item.id);
@@ -290,7 +311,9 @@
       return parts.join(" · ");
     }
     if (item.kind === "status") {
-      return fill(T.status_label, { code: l.code || "", status: T.statuses[item.payload.status] || item.payload.status }) + (l.title ? " — " + l.title : "");
+      var photos = (item.photos || []).length;
+      return fill(T.status_label, { code: l.code || "", status: T.statuses[item.payload.status] || item.payload.status }) + (l.title ? " — " + l.title : "") +
+        (photos ? " · " + plural(photos, T.photo_one, T.photos) : "");
     }
     return fill(T.note_label, { code: l.code || "" }) + (l.title ? " — " + l.title : "");
   }
@@ -298,7 +321,8 @@
   function fieldList(fields) {
     var list = el("ul", { className: "outbox-fields" });
     Object.keys(fields || {}).forEach(function (name) {
-      list.appendChild(el("li", { text: name + ": " + [].concat(fields[name]).join(" ") }));
+      var label = name === "photo" ? T.photo_of_result : name;
+      list.appendChild(el("li", { text: label + ": " + [].concat(fields[name]).join(" ") }));
     });
     return list.childNodes.length ? list : null;
   }
@@ -308,12 +332,55 @@
     return b;
   }
 
+  // The photos of the changes waiting, shown from the phone's own copy: photo UUID -> object URL.
+  var thumbs = {};
+  function thumbUrl(photo) {
+    if (!thumbs[photo.uuid]) { thumbs[photo.uuid] = URL.createObjectURL(photo.blob); }
+    return thumbs[photo.uuid];
+  }
+  function forgetThumbs(kept) {
+    Object.keys(thumbs).forEach(function (id) {
+      if (kept.indexOf(id) === -1) { URL.revokeObjectURL(thumbs[id]); delete thumbs[id]; }
+    });
+  }
+
+  function photoStrip(item) {
+    var shown = (item.photos || []).filter(function (p) { return p.blob; });
+    if (item.kind !== "status" || !shown.length) { return null; }
+    return el("ul", { className: "outbox-photos" }, shown.map(function (p) {
+      return el("li", {}, [
+        el("img", { src: thumbUrl(p), alt: T.photo_of_result + (p.name ? ": " + p.name : "") }),
+        p.evidence ? el("span", { className: "badge evidence", text: T.evidence }) : null
+      ]);
+    }));
+  }
+
+  // A refused status change can take another photo: the one refused, or the evidence it was sent without.
+  function wantsPhoto(item) {
+    if (item.kind !== "status" || item.state !== "rejected") { return false; }
+    var error = item.error || {};
+    return !!(error.fields && error.fields.photo) || !!error.local || (item.payload.status === "resolved" && !(item.photos || []).length);
+  }
+
+  function photoButton(item) {
+    var waiting = (item.photos || []).some(function (p) { return !p.done; });
+    var input = el("input", { type: "file", accept: "image/*", capture: "environment", "data-action": "photo", "data-id": item.id });
+    // On the input itself: the list may be drawn again while the camera is open, and the photo still counts.
+    input.addEventListener("change", function () { replacePhoto(item.id, input.files && input.files[0]); });
+    return el("label", { className: "button secondary file-button" }, [
+      document.createTextNode(waiting ? T.another_photo : T.take_photo), input
+    ]);
+  }
+
   function itemView(item) {
     var li = el("li", { className: "item outbox-item state-" + item.state, "data-id": item.id });
     li.appendChild(el("p", { className: "outbox-what" }, [el("strong", { text: describe(item) })]));
     li.appendChild(el("p", { className: "muted", text: moment(item.created) }));
+    var strip = photoStrip(item);
+    if (strip) { li.appendChild(strip); }
     if (item.state === "rejected" && item.error) {
-      li.appendChild(el("p", { className: "error", text: T.rejected + " " + (item.error.message || item.error.status) }));
+      var said = item.error.message || item.error.status;
+      li.appendChild(el("p", { className: "error", text: item.error.local ? said : T.rejected + " " + said }));
       var fields = fieldList(item.error.fields);
       if (fields) { li.appendChild(fields); }
     }
@@ -337,6 +404,7 @@
       if (item.state === "rejected" && item.kind === "visit") {
         actions.appendChild(el("a", { className: "button secondary", href: root.dataset.visitForm + "?outbox=" + encodeURIComponent(item.id), text: T.correct }));
       }
+      if (wantsPhoto(item)) { actions.appendChild(photoButton(item)); }
       actions.appendChild(button(T.remove, "link", "remove", item.id));
     }
     li.appendChild(actions);
@@ -368,6 +436,7 @@
     var list = document.getElementById("outbox-list");
     list.textContent = "";
     if (USER) { mine.forEach(function (item) { list.appendChild(itemView(item)); }); }
+    forgetThumbs(USER ? [].concat.apply([], mine.map(function (i) { return (i.photos || []).map(function (p) { return p.uuid; }); })) : []);
     if (USER) { await othersNote(all); }
   }
 
@@ -411,6 +480,28 @@
     });
   }
 
+  // Another photo for a refused status change. The photo not stored is replaced by this one, under a UUID of
+  // its own; a photo already stored stays stored.
+  async function replacePhoto(id, file) {
+    var item = await getOne("outbox", id);
+    if (!file || !item || item.user !== USER) { return; }
+    var problem = photoProblem(file);
+    if (problem) {
+      item.error = { status: 0, code: "", message: problem, fields: {}, local: true };
+    } else {
+      item.photos = (item.photos || []).filter(function (p) { return p.done; });
+      item.photos.push(photoRecord(file, item.payload.status === "resolved"));
+      item.state = "waiting"; item.error = null; item.tries = 0; item.nextTry = 0;
+    }
+    try {
+      await putOne("outbox", item);
+    } catch (e) {
+      say(T.storage_full);
+    }
+    await render();
+    if (!problem) { flush(true); }
+  }
+
   function blobToDataUrl(blob) {
     return new Promise(function (resolve, reject) {
       var reader = new FileReader();
@@ -429,7 +520,7 @@
       item.photos = [];
       for (var j = 0; j < (mine[i].photos || []).length; j++) {
         var p = mine[i].photos[j];
-        item.photos.push({ uuid: p.uuid, name: p.name, type: p.type, done: p.done, data_url: p.blob ? await blobToDataUrl(p.blob) : null });
+        item.photos.push({ uuid: p.uuid, name: p.name, type: p.type, done: p.done, evidence: !!p.evidence, data_url: p.blob ? await blobToDataUrl(p.blob) : null });
       }
       out.push(item);
     }
@@ -503,6 +594,20 @@
     var timeout = setTimeout(function () { if (controller) { controller.abort(); } }, ms);
     return fetch(url, { credentials: "same-origin", cache: "no-store", headers: { Accept: "application/json" }, signal: controller ? controller.signal : undefined })
       .finally(function () { clearTimeout(timeout); });
+  }
+
+  // A fresh CSRF token if the server answers within 8 s, else null (no signal, a weak one, the session ended):
+  // a form is then kept in the outbox. A page kept by the service worker may be hours old, and its token too.
+  async function freshToken() {
+    if (!navigator.onLine) { return null; }
+    try {
+      var response = await fetchWithin(API + "/csrf-token", 8000);
+      if (response.status === 401) { needSignIn = "auth"; return null; }
+      if (!response.ok) { return null; }
+      return (await response.json()).csrf_token || null;
+    } catch (e) {
+      return null; // no answer: it waits on the phone
+    }
   }
 
   function fieldName(apiField) {
@@ -579,16 +684,8 @@
         sessionStorage.setItem(NOTICE_KEY, T.saved_offline);
         location.assign(root.dataset.visitForm);
       };
-      if (!navigator.onLine) { return queue(false); }
-      var token;
-      try {
-        var response = await fetchWithin(API + "/csrf-token", 8000);
-        if (response.status === 401) { needSignIn = "auth"; return queue(false); }
-        if (!response.ok) { return queue(false); }
-        token = (await response.json()).csrf_token;
-      } catch (e) {
-        return queue(false); // no answer: it waits on the phone
-      }
+      var token = await freshToken();
+      if (!token) { return queue(false); }
       if (photos.length || correcting) { return queue(true); }
       // Online, nothing but the form: the page's own form is sent as always (errors shown by the server),
       // with a fresh token in case the page has been open for hours.
@@ -635,6 +732,134 @@
     }
     await clearAll("concerns");
     await deleteOne("meta", "concerns");
+  }
+
+  // --- A status change made with no signal: checked here as the server will check it ------------------------
+
+  // What the server would refuse, by field, said before the change waits on the phone (the server checks
+  // again when it is sent). ``photoNeeded``: resolving needs a photo of the result (none stored yet);
+  // ``given``: the referral's recipient and the duplicated concern's code, where the form has them.
+  function statusProblems(status, note, file, photoNeeded, given) {
+    var problems = {};
+    given = given || {};
+    if (status === "resolved" && !note.trim()) { problems.note = T.note_resolved; }
+    if (status === "rejected" && !note.trim()) { problems.note = T.note_rejected; }
+    if (status === "referred" && !(given.referred_to || "").trim()) { problems.referred_to = T.referral_needed; }
+    if (status === "duplicate" && !(given.duplicate_of || "").trim()) { problems.duplicate_of = T.duplicate_needed; }
+    if (file && photoProblem(file)) { problems.photo = photoProblem(file); }
+    if (!file && status === "resolved" && photoNeeded) { problems.photo = T.evidence_needed; }
+    return problems;
+  }
+
+  // The message next to a field, as the server's pages show it (the field marked, the message under its label).
+  function markProblem(input, message) {
+    if (!input) { return; }
+    var field = input.closest(".field") || input.parentNode;
+    var old = field.querySelector(".js-problem");
+    if (old) { old.remove(); }
+    field.classList.toggle("has-error", !!message);
+    if (!message) { input.removeAttribute("aria-invalid"); return; }
+    var id = (input.id || "field") + "-problem";
+    var p = el("p", { className: "error js-problem", id: id, text: message });
+    var label = field.querySelector("label");
+    field.insertBefore(p, label && label.parentNode === field ? label.nextSibling : field.firstChild);
+    input.setAttribute("aria-invalid", "true");
+    var described = (input.getAttribute("aria-describedby") || "").split(" ").filter(function (x) { return x && x !== id; });
+    input.setAttribute("aria-describedby", described.concat([id]).join(" "));
+  }
+
+  function clearProblems(form) {
+    form.querySelectorAll(".js-problem").forEach(function (p) {
+      var field = p.parentNode;
+      field.classList.remove("has-error");
+      field.querySelectorAll("[aria-invalid]").forEach(function (x) { x.removeAttribute("aria-invalid"); });
+      p.remove();
+    });
+  }
+
+  // A field's message goes as soon as it is being corrected (it is checked again when the form is saved).
+  function clearWhenCorrected(form) {
+    form.addEventListener("input", function (event) {
+      var field = event.target.closest(".field");
+      if (field && field.querySelector(".js-problem") && event.target.type !== "file") { markProblem(event.target, ""); }
+    });
+  }
+
+  // Marks each problem's field (``inputFor(name)``) and focuses the first; true if there was any.
+  function showProblems(problems, inputFor) {
+    var first = null;
+    Object.keys(problems).forEach(function (name) {
+      var input = inputFor(name);
+      markProblem(input, problems[name]);
+      first = first || input;
+    });
+    if (first) { first.focus(); }
+    return !!first;
+  }
+
+  // The status form of a concern's page kept on the phone: with a signal it is sent as always (with a fresh
+  // CSRF token); with none, the change and its photo wait in the outbox, as one made on /offline/concerns.
+  function concernPageStatus() {
+    var form = document.getElementById("concern-status-form");
+    if (!form || !USER) { return; }
+    var native = false;
+    var f = form.elements;
+    clearWhenCorrected(form);
+    var photo = f["status-photo"];
+    if (photo) {
+      photo.addEventListener("change", function () {
+        var problem = photoProblem(photo.files && photo.files[0]);
+        if (problem || photo.closest(".field").querySelector(".js-problem")) { markProblem(photo, problem); }
+      });
+    }
+    var input = function (name) { return f["status-" + name]; };
+    var value = function (name) { return input(name) ? input(name).value : ""; };
+    form.addEventListener("submit", async function (event) {
+      if (native) { return; }
+      event.preventDefault();
+      var submitter = event.submitter;
+      var token = await freshToken();
+      if (token) {
+        var csrf = form.querySelector("input[name$='csrf_token']");
+        if (csrf) { csrf.value = token; }
+        native = true;
+        if (form.requestSubmit) { form.requestSubmit(submitter || undefined); } else { form.submit(); }
+        return;
+      }
+      clearProblems(form);
+      var status = value("status");
+      var file = photo && photo.files && photo.files[0] || null;
+      var problems = statusProblems(status, value("note"), file,
+        form.dataset.needsEvidence === "1" && form.dataset.hasEvidence !== "1",
+        { referred_to: value("referred_to"), duplicate_of: value("duplicate_of") });
+      if (!status) { problems.status = T.choose_status; }
+      if (showProblems(problems, input)) { return; }
+      var note = value("note");
+      var payload = { client_uuid: uuid4(), version: parseInt(value("version"), 10), status: status, note: note };
+      if (status === "resolved") { payload.resolution_note = note; }
+      if (status === "rejected") { payload.rejection_reason = note; }
+      if (status === "referred") {
+        payload.referral = { to: value("referred_to"), number: value("referral_number") || null,
+          date: value("referral_date") || null, due_date: value("referral_due_date") || null };
+      }
+      if (status === "duplicate") { payload.duplicate_of = value("duplicate_of"); }
+      var item = {
+        id: payload.client_uuid, kind: "status", concernId: parseInt(form.dataset.concern, 10), payload: payload,
+        photos: file ? [photoRecord(file, status === "resolved")] : [],
+        label: { code: form.dataset.reference, title: form.dataset.title }
+      };
+      try { await addItem(item); } catch (e) { return; }
+      form.reset();
+      var saved = document.getElementById("concern-status-saved");
+      if (!saved) {
+        saved = el("p", { id: "concern-status-saved", className: "flash flash-info", role: "status" });
+        form.parentNode.insertBefore(saved, form);
+      }
+      saved.textContent = T.status_saved;
+      saved.setAttribute("tabindex", "-1");
+      saved.focus();
+      flush(true);
+    });
   }
 
   function concernsPage() {
@@ -712,6 +937,8 @@
         select.appendChild(new Option(T.statuses[code] || (t.label || code), code));
       });
       statusForm.hidden = select.options.length <= 1;
+      clearProblems(statusForm);
+      statusFields();
       noteForm.hidden = false;
       var events = document.getElementById("offline-concern-events");
       (c.events || []).forEach(function (e) {
@@ -723,8 +950,31 @@
       });
     }
 
-    document.getElementById("offline-status").addEventListener("change", function (event) {
-      document.getElementById("offline-referral").hidden = event.target.value !== "referred";
+    var evidence = document.getElementById("offline-evidence");
+    var evidenceInput = document.getElementById("offline-evidence-photo");
+    var preview = document.getElementById("offline-evidence-preview");
+
+    function showPreview(file) {
+      if (preview.src) { URL.revokeObjectURL(preview.src); preview.removeAttribute("src"); }
+      preview.hidden = !file;
+      if (file) { preview.src = URL.createObjectURL(file); }
+    }
+
+    // The photo of the result is asked for when resolving a concern whose category needs evidence.
+    function statusFields() {
+      var value = document.getElementById("offline-status").value;
+      document.getElementById("offline-referral").hidden = value !== "referred";
+      evidence.hidden = !(value === "resolved" && current && current.needs_evidence);
+      if (evidence.hidden && evidenceInput.value) { evidenceInput.value = ""; showPreview(null); }
+    }
+
+    document.getElementById("offline-status").addEventListener("change", statusFields);
+    clearWhenCorrected(statusForm);
+    evidenceInput.addEventListener("change", function () {
+      var file = evidenceInput.files && evidenceInput.files[0];
+      var problem = photoProblem(file);
+      markProblem(evidenceInput, problem);
+      showPreview(problem ? null : file);
     });
     document.getElementById("offline-back").addEventListener("click", function (event) {
       event.preventDefault();
@@ -733,9 +983,9 @@
     });
     window.addEventListener("hashchange", show);
 
-    async function saveChange(kind, payload) {
+    async function saveChange(kind, payload, photos) {
       var item = {
-        id: payload.client_uuid, kind: kind, concernId: current.id, payload: payload, photos: [],
+        id: payload.client_uuid, kind: kind, concernId: current.id, payload: payload, photos: photos || [],
         label: { code: current.reference_code, title: current.title }
       };
       await addItem(item);
@@ -747,15 +997,24 @@
 
     statusForm.addEventListener("submit", function (event) {
       event.preventDefault();
+      clearProblems(statusForm);
       var status = document.getElementById("offline-status");
       if (!current || !status.value) { status.setAttribute("aria-invalid", "true"); status.focus(); return; }
       var note = document.getElementById("offline-status-note").value;
+      var file = !evidence.hidden && evidenceInput.files && evidenceInput.files[0] || null;
+      var problems = statusProblems(status.value, note, file, current.needs_evidence && !current.has_evidence,
+        { referred_to: document.getElementById("offline-referred-to").value });
+      var inputs = { note: "offline-status-note", photo: "offline-evidence-photo", referred_to: "offline-referred-to" };
+      if (showProblems(problems, function (name) { return document.getElementById(inputs[name]); })) { return; }
       var payload = { client_uuid: uuid4(), version: current.version, status: status.value, note: note };
       if (status.value === "resolved") { payload.resolution_note = note; }
       if (status.value === "rejected") { payload.rejection_reason = note; }
       if (status.value === "referred") { payload.referral = { to: document.getElementById("offline-referred-to").value }; }
+      var photos = file ? [photoRecord(file, status.value === "resolved")] : [];
       statusForm.reset();
-      saveChange("status", payload);
+      statusFields();
+      showPreview(null);
+      saveChange("status", payload, photos);
     });
     noteForm.addEventListener("submit", function (event) {
       event.preventDefault();
@@ -833,6 +1092,7 @@
     if (kept) { sessionStorage.removeItem(NOTICE_KEY); say(kept); }
     bannerEvents();
     visitForm();
+    concernPageStatus();
     signOut();
     window.addEventListener("online", function () { flush(true); });
     window.addEventListener("offline", function () { say(T.offline); render(); });

@@ -19,7 +19,7 @@ from playwright.sync_api import expect
 from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS, LOCALES, PHONE
 from tests.conftest import PASSWORD
 from tracker.extensions import db
-from tracker.models import Concern, ConcernEvent, User, Visit
+from tracker.models import Attachment, Concern, ConcernEvent, User, Visit
 from tracker.workflow import change_priority
 
 pytestmark = pytest.mark.browser
@@ -407,3 +407,171 @@ def test_a_session_that_ended_offline_keeps_everything(app, world, live_server, 
     expect_all_sent(page)
     assert [notes for notes, *_ in visits(app)] == ["Hết phiên"]
     assert str(uuid.UUID(visits(app)[0][1]))
+
+
+# --- Resolving offline with the photo of the result --------------------------------------------------------
+
+
+def resolution(app, concern_id: int) -> tuple[str, list[bool]]:
+    """The concern's status as stored, and whether each of its photos is marked as evidence."""
+    with app.app_context():
+        status = db.session.get(Concern, concern_id).status
+        marks = db.session.scalars(
+            sa.select(Attachment.is_evidence).where(Attachment.concern_id == concern_id).order_by(Attachment.id)
+        ).all()
+        return status, marks
+
+
+def open_kept_concern(phone, live_server, concern: int):
+    """Signed in with a signal, the concern kept on the phone; then no signal, and the concern opened."""
+    page = phone.open()
+    sign_in(page, live_server)
+    page.goto(f"{live_server}/offline/concerns")
+    wait_for_shell(page)
+    expect(page.locator("#offline-concerns > li")).to_have_count(1)
+    phone.offline()
+    assert network_is_gone(page)
+    page.reload()
+    page.locator(f"#offline-concerns a[href='#concern-{concern}']").click()
+    return page
+
+
+def resolve_with_photo(page, name: str, data: bytes) -> None:
+    page.locator("#offline-status").select_option("resolved")
+    page.locator("#offline-status-note").fill("Đã kéo dây điện về cuối bản.")
+    page.locator("#offline-evidence-photo").set_input_files(
+        files=[{"name": name, "mimeType": "image/jpeg", "buffer": data}]
+    )
+    page.locator("#offline-status-form button[type=submit]").click()
+
+
+def test_a_concern_resolved_offline_with_its_photo_reaches_the_server_once(
+    app, world, live_server, phone, factory, shot
+):
+    concern = assigned_concern(app, factory, world)  # electricity: resolving needs a photo of the result
+    page = open_kept_concern(phone, live_server, concern)
+    expect(page.locator("#offline-evidence")).to_be_hidden()
+    page.locator("#offline-status").select_option("resolved")
+    expect(page.locator("#offline-evidence")).to_be_visible()
+    expect(page.locator("#offline-evidence-photo")).to_have_attribute("capture", "environment")
+
+    # Without the photo (and without the note) it is not kept: both fields say why, as the server would.
+    page.locator("#offline-status-form button[type=submit]").click()
+    expect(page.locator("#offline-evidence-photo")).to_have_attribute("aria-invalid", "true")
+    expect(page.locator("#offline-status-note")).to_have_attribute("aria-invalid", "true")
+    expect(page.locator("#offline-evidence .error")).to_be_visible()
+    assert outbox_count(page) == 0
+
+    page.locator("#offline-status-note").fill("Đã kéo dây điện về cuối bản.")
+    page.locator("#offline-evidence-photo").set_input_files(
+        files=[{"name": "cot-dien.jpg", "mimeType": "image/jpeg", "buffer": a_jpeg()}]
+    )
+    expect(page.locator("#offline-evidence-photo")).not_to_have_attribute("aria-invalid", "true")
+    expect(page.locator("#offline-evidence-preview")).to_be_visible()
+    shot(page, "resolve-offline-with-photo")
+    page.locator("#offline-status-form button[type=submit]").click()
+    expect_waiting(page, 1)
+    expect(page.locator("#offline-evidence")).to_be_hidden()  # the form is ready for another change
+    page.locator("#outbox-toggle").click()
+    item = page.locator("#outbox-list > li")
+    expect(item.locator(".outbox-photos img")).to_have_count(1)
+    expect(item.locator(".outbox-photos .badge.evidence")).to_have_count(1)
+    page.locator("#outbox").scroll_into_view_if_needed()
+    shot(page, "outbox-item-with-photo")
+    assert resolution(app, concern) == ("new", [])
+
+    # The signal comes back, the server stores the photo, and its answer is lost on the way back.
+    lost = []
+
+    def store_then_lose(route):
+        lost.append(route.fetch().status)
+        route.abort("connectionreset")
+
+    page.route("**/api/v1/concerns/*/photos", store_then_lose)
+    phone.offline(False)
+    expect(page.locator("#outbox-status")).to_contain_text(re.compile(r"\d\d:\d\d"))  # the next try's time
+    assert lost == [201]
+    assert resolution(app, concern) == ("new", [True])  # the photo is there; the status change was not sent
+    assert outbox_count(page) == 1
+
+    page.unroute("**/api/v1/concerns/*/photos")
+    page.locator("#outbox-send").click()
+    expect_all_sent(page)
+    assert resolution(app, concern) == ("resolved", [True])  # the photo sent again was stored once
+    with app.app_context():
+        stored = db.session.get(Concern, concern)
+        assert stored.resolution_note == "Đã kéo dây điện về cuối bản."
+        kinds = db.session.scalars(
+            sa.select(ConcernEvent.kind).where(ConcernEvent.concern_id == concern).order_by(ConcernEvent.id)
+        ).all()
+        assert kinds == ["created", "attachment", "status"]
+
+
+def test_a_refused_photo_holds_the_change_back_until_another_photo(app, world, live_server, phone, factory, shot):
+    concern = assigned_concern(app, factory, world)
+    page = open_kept_concern(phone, live_server, concern)
+    # A file the phone calls a JPEG, which is not one (cut short, say): the server refuses it.
+    resolve_with_photo(page, "hong.jpg", b"%PDF-1.4 not a photo at all")
+    expect_waiting(page, 1)
+
+    phone.offline(False)
+    page.locator("#outbox-toggle").click()
+    item = page.locator("#outbox-list > li.state-rejected")
+    expect(item).to_be_visible()
+    expect(item.locator(".outbox-fields li")).to_have_count(1)  # the server's message about the photo
+    expect(item.locator("input[type=file][data-action=photo]")).to_have_count(1)
+    expect(item.locator("button[data-action=remove]")).to_be_visible()
+    shot(page, "photo-refused")
+    assert resolution(app, concern) == ("new", [])  # neither the photo nor the status change
+
+    page.reload()  # still there after a reload, with its message
+    page.locator("#outbox-toggle").click()
+    expect(item.locator(".outbox-fields li")).to_have_count(1)
+    item.locator("input[type=file][data-action=photo]").set_input_files(
+        files=[{"name": "cot-dien.jpg", "mimeType": "image/jpeg", "buffer": a_jpeg()}]
+    )
+    expect_all_sent(page)
+    assert resolution(app, concern) == ("resolved", [True])
+
+
+def test_a_refused_change_can_be_removed(app, world, live_server, phone, factory):
+    concern = assigned_concern(app, factory, world)
+    page = open_kept_concern(phone, live_server, concern)
+    resolve_with_photo(page, "hong.jpg", b"not a photo")
+    phone.offline(False)
+    page.locator("#outbox-toggle").click()
+    item = page.locator("#outbox-list > li.state-rejected")
+    expect(item).to_be_visible()
+    item.locator("button[data-action=remove]").click()  # the dialog is answered yes
+    expect_all_sent(page)
+    assert resolution(app, concern) == ("new", [])
+
+
+def test_the_concern_page_kept_on_the_phone_resolves_offline(app, world, live_server, phone, factory, shot):
+    concern = assigned_concern(app, factory, world)
+    page = phone.open()
+    sign_in(page, live_server)
+    page.goto(f"{live_server}/offline/concerns")
+    wait_for_shell(page)
+    page.goto(f"{live_server}/concerns/{concern}")  # opened once with a signal: kept by the worker
+    wait_until(page, "caches.match(location.pathname).then(Boolean)")
+    phone.offline()
+    assert network_is_gone(page)
+    page.reload()
+    page.locator("#action-status summary").click()
+    page.locator("#status-status").select_option("resolved")
+    page.locator("#status-note").fill("Đã thay công tơ.")
+    page.locator("#concern-status-form button[type=submit]").click()
+    expect(page.locator("#status-photo")).to_have_attribute("aria-invalid", "true")  # electricity: a photo first
+    page.locator("#status-photo").set_input_files(
+        files=[{"name": "cong-to.jpg", "mimeType": "image/jpeg", "buffer": a_jpeg()}]
+    )
+    page.locator("#concern-status-form button[type=submit]").click()
+    expect(page.locator("#concern-status-saved")).to_be_visible()
+    expect_waiting(page, 1)
+    expect(page).to_have_url(f"{live_server}/concerns/{concern}")
+    shot(page, "concern-page-offline")
+
+    phone.offline(False)
+    expect_all_sent(page)
+    assert resolution(app, concern) == ("resolved", [True])

@@ -205,6 +205,17 @@ def strings() -> dict:
         "waiting_change": _("Waiting to send"),
         "choose_status": _("Choose the new status"),
         "photo_too_large": _("The photo {name} is too large."),
+        "photo_of_result": _("Photo of the result"),
+        "evidence": _("Evidence"),
+        "take_photo": _("Take a photo"),
+        "another_photo": _("Choose another photo"),
+        "note_resolved": _("Say how the concern was resolved."),
+        "note_rejected": _("Give the reason for rejecting the concern."),
+        "referral_needed": _("Say to whom the concern is referred."),
+        "duplicate_needed": _("Choose the concern this one duplicates."),
+        "evidence_needed": _(
+            "Concerns of this category need a photo or document as evidence before they are resolved."
+        ),
         "storage_full": _("The phone has no room left to keep this. Save the outbox to a file."),
         "statuses": {code: str(label) for code, label in STATUSES.items()},
         "priorities": {code: str(label) for code, label in PRIORITIES.items()},
