@@ -330,7 +330,9 @@ def vietnamese_texts():
 
 
 def find_foreign(text: str, patterns: dict[str, re.Pattern]) -> list[str]:
-    return sorted(fragment for fragment, pattern in patterns.items() if pattern.search(text))
+    # A pattern is its fragment between word boundaries: only a text that holds the fragment can match it, and
+    # looking for the fragment first spares the regular expression of most of them.
+    return sorted(fragment for fragment, pattern in patterns.items() if fragment in text and pattern.search(text))
 
 
 def a_photo() -> FileStorage:
