@@ -9,7 +9,7 @@ import contextlib
 import os
 import shutil
 import tempfile
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -202,28 +202,53 @@ def auth(client):
 
 @dataclass
 class Factory:
-    """Makes records inside the app's context and returns their ids (objects would outlive their session)."""
+    """Makes records inside the app's context and returns their ids (objects would outlive their session).
+
+    Each record is committed on its own; inside ``with factory.together():`` the records share one session and
+    one commit at the end (the ``world`` fixture's eleven records).
+    """
 
     app: object
+    _together: bool = field(default=False, repr=False)
+
+    @contextlib.contextmanager
+    def together(self):
+        with self.app.app_context():
+            self._together = True
+            try:
+                yield self
+                db.session.commit()
+            finally:
+                self._together = False
+
+    @contextlib.contextmanager
+    def _session(self):
+        """Where a record is made: the shared session of ``together``, or an app context and a commit of its own."""
+        if self._together:
+            yield
+            return
+        with self.app.app_context():
+            yield
+            db.session.commit()
 
     def commune_id(self, code: str) -> int:
-        with self.app.app_context():
+        with self._session():
             return db.session.scalar(sa.select(Commune.id).where(Commune.code == code))
 
     def category_id(self, code: str = "electricity") -> int:
-        with self.app.app_context():
+        with self._session():
             return db.session.scalar(sa.select(Category.id).where(Category.code == code))
 
     def village(self, name: str, commune_code: str = BUNG_LAO, **values) -> int:
-        with self.app.app_context():
+        with self._session():
             commune = db.session.scalar(sa.select(Commune).where(Commune.code == commune_code))
             village = Village(name=name, commune=commune, **values)
             db.session.add(village)
-            db.session.commit()
+            db.session.flush()
             return village.id
 
     def user(self, username: str, role: str = "official", commune_code: str | None = BUNG_LAO, **values) -> int:
-        with self.app.app_context():
+        with self._session():
             commune = (
                 db.session.scalar(sa.select(Commune).where(Commune.code == commune_code)) if commune_code else None
             )
@@ -236,7 +261,7 @@ class Factory:
                 **values,
             )
             db.session.add(user)
-            db.session.commit()
+            db.session.flush()
             return user.id
 
     def concern(
@@ -268,16 +293,17 @@ def factory(app):
 @pytest.fixture
 def world(factory):
     """Two communes with villages and the five kinds of user of the demo."""
-    return SimpleNamespace(
-        hua_chan=factory.village("Hua Chăn", BUNG_LAO, former_commune="Ẳng Tở", households=96, distance_km=11.5),
-        hua_na=factory.village("Hua Nạ", BUNG_LAO),
-        hua_sa_a=factory.village("Hua Sa A", QUAI_TO, distance_km=12.4),
-        official_bl=factory.user("official.bunglao", "official", BUNG_LAO, full_name="Lò Văn Minh"),
-        colleague_bl=factory.user("colleague.bunglao", "official", BUNG_LAO, full_name="Cà Thị Lả"),
-        official_qt=factory.user("official.quaito", "official", QUAI_TO, full_name="Quàng Thị Hoa"),
-        supervisor_bl=factory.user("supervisor.bunglao", "supervisor", BUNG_LAO, full_name="Tòng Văn Hải"),
-        supervisor_province=factory.user("supervisor.province", "supervisor", None, full_name="Nguyễn Thị Lan"),
-        admin=factory.user("admin", "admin", None, full_name="Trần Quốc Bảo"),
-        electricity=factory.category_id("electricity"),
-        housing=factory.category_id("housing"),
-    )
+    with factory.together():
+        return SimpleNamespace(
+            hua_chan=factory.village("Hua Chăn", BUNG_LAO, former_commune="Ẳng Tở", households=96, distance_km=11.5),
+            hua_na=factory.village("Hua Nạ", BUNG_LAO),
+            hua_sa_a=factory.village("Hua Sa A", QUAI_TO, distance_km=12.4),
+            official_bl=factory.user("official.bunglao", "official", BUNG_LAO, full_name="Lò Văn Minh"),
+            colleague_bl=factory.user("colleague.bunglao", "official", BUNG_LAO, full_name="Cà Thị Lả"),
+            official_qt=factory.user("official.quaito", "official", QUAI_TO, full_name="Quàng Thị Hoa"),
+            supervisor_bl=factory.user("supervisor.bunglao", "supervisor", BUNG_LAO, full_name="Tòng Văn Hải"),
+            supervisor_province=factory.user("supervisor.province", "supervisor", None, full_name="Nguyễn Thị Lan"),
+            admin=factory.user("admin", "admin", None, full_name="Trần Quốc Bảo"),
+            electricity=factory.category_id("electricity"),
+            housing=factory.category_id("housing"),
+        )
