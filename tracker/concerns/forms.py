@@ -8,7 +8,7 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import BooleanField, DateField, Form, HiddenField, SelectField, StringField, TextAreaField
-from wtforms.validators import InputRequired, Length, Optional, ValidationError
+from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
 from ..formutils import FastSelect, optional_int, select_choices
 from ..models import PRIORITIES, SATISFACTION, STATUSES
@@ -96,10 +96,12 @@ class PriorityForm(ActionForm):
     )
 
 
+# DataRequired, not InputRequired: a note of spaces or control characters alone is refused beside the field, as
+# the workflow would refuse it (both strip the text).
 class NoteForm(ActionForm):
     text = TextAreaField(
         _l("Note"),
-        validators=[InputRequired(message=_l("Write the note.")), Length(max=5000, message=AT_MOST)],
+        validators=[DataRequired(message=_l("Write the note.")), Length(max=5000, message=AT_MOST)],
     )
     public = BooleanField(_l("Residents may see this note"))
 
@@ -107,7 +109,7 @@ class NoteForm(ActionForm):
 class EscalateForm(ActionForm):
     reason = TextAreaField(
         _l("Why is the supervisor needed?"),
-        validators=[InputRequired(message=_l("Say why the supervisor is needed.")), Length(max=2000, message=AT_MOST)],
+        validators=[DataRequired(message=_l("Say why the supervisor is needed.")), Length(max=2000, message=AT_MOST)],
     )
 
 
