@@ -460,7 +460,8 @@ def write_report(context: dict, rows: list, export: dict | None, throughput: dic
     if context.get("uncached"):
         lines += [
             "",
-            "The review's counts, the communes' rows and the trends are kept in the process until the data changes "
+            "The review's counts, the communes' rows, the trends and the lists' totals are kept in the process until "
+            "the data changes "
             "(`tracker/review/cache.py`), so the review pages above read them kept. Computed at every request, as "
             "the first request after a change does:",
             "",
