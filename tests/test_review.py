@@ -18,6 +18,7 @@ import pytest
 import sqlalchemy as sa
 
 from tests.conftest import BUNG_LAO, QUAI_TO
+from tests.test_query_counts import count_statements
 from tracker import localtime
 from tracker.concerns.logic import new_concern
 from tracker.extensions import db
@@ -889,22 +890,6 @@ def test_village_page_shows_profile_visits_and_concerns(app, client, auth, world
 
 
 # --- The number of queries does not grow with the data ---------------------------------------------------
-
-
-def count_statements(app, client, url: str) -> int:
-    statements = []
-
-    def record(conn, cursor, statement, parameters, context, executemany):
-        statements.append(statement)
-
-    with app.app_context():
-        engine = db.engine
-    sa.event.listen(engine, "before_cursor_execute", record)
-    try:
-        get(client, url)
-    finally:
-        sa.event.remove(engine, "before_cursor_execute", record)
-    return len(statements)
 
 
 def add_concerns(app, world, count: int, first: int) -> None:
