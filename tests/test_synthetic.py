@@ -5,6 +5,7 @@ from collections import Counter, defaultdict
 import sqlalchemy as sa
 
 from tests.conftest import PASSWORD, empty_all_tables
+from tracker import localtime
 from tracker.extensions import db
 from tracker.localtime import local_date, today, utcnow
 from tracker.models import STATUSES, Commune, Concern, ConcernEvent, User, Village, Visit, visit_officials
@@ -110,7 +111,10 @@ def test_load_synthetic_refuses_a_database_with_visits_unless_forced(app, runner
         db.session.commit()
 
 
-def test_load_synthetic_is_the_same_for_the_same_seed(app, runner):
+def test_load_synthetic_is_the_same_for_the_same_seed(app, runner, monkeypatch):
+    # The same clock for both runs: today's moments that would fall after "now" are placed before it.
+    stopped = utcnow()
+    monkeypatch.setattr(localtime, "utcnow", lambda: stopped)
     assert runner.invoke(args=SMALL).exit_code == 0
     with app.app_context():
         first = snapshot()

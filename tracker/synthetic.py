@@ -21,6 +21,7 @@ from datetime import UTC, date, datetime, time, timedelta
 
 import sqlalchemy as sa
 
+from . import localtime
 from .extensions import db
 from .localtime import province_tz, today
 from .models import REFERENCE_ALPHABET, REFERENCE_LENGTH, Category, Commune, Concern, ConcernEvent, User, Visit
@@ -206,7 +207,7 @@ def load_synthetic(
     rng = random.Random(seed if last_visit is None else f"{seed}+{last_visit}")
     end = today()
     start = end - timedelta(days=365 * years)
-    now = datetime.now(UTC).replace(tzinfo=None)
+    now = localtime.utcnow().replace(tzinfo=None)  # the app's clock (a test may stop it)
     counts = Counts()
     connection = db.session.connection()
     writer = Writer(connection)
