@@ -161,6 +161,17 @@ def a_jpeg() -> bytes:
     return buffer.getvalue()
 
 
+def visit_form_offline(phone, live_server):
+    """Signed in with a signal, the visit form opened once (kept by the worker); then no signal, the form again."""
+    page = phone.open()
+    sign_in(page, live_server)
+    page.goto(f"{live_server}/visits/new")
+    wait_for_shell(page)
+    phone.offline()
+    page.reload()
+    return page
+
+
 def log_visit(page, world, title: str, notes: str, photo: bool = False) -> None:
     """Fill in the visit form and save it, with no signal."""
     page.locator("#village_id").select_option(str(world.hua_chan))
@@ -235,12 +246,7 @@ def test_visits_logged_offline_reach_the_server_once(app, world, live_server, ph
 
 
 def test_a_lost_answer_stores_nothing_twice(app, world, live_server, phone):
-    page = phone.open()
-    sign_in(page, live_server)
-    page.goto(f"{live_server}/visits/new")
-    wait_for_shell(page)
-    phone.offline()
-    page.reload()
+    page = visit_form_offline(phone, live_server)
     log_visit(page, world, "Đường sạt lở", "Mất trả lời")
     expect_waiting(page, 1)
 
@@ -266,12 +272,7 @@ def test_a_lost_answer_stores_nothing_twice(app, world, live_server, phone):
 
 
 def test_a_refused_visit_is_kept_with_the_message_and_corrected(app, world, live_server, phone, shot):
-    page = phone.open()
-    sign_in(page, live_server)
-    page.goto(f"{live_server}/visits/new")
-    wait_for_shell(page)
-    phone.offline()
-    page.reload()
+    page = visit_form_offline(phone, live_server)
     log_visit(page, world, "", "Thiếu nội dung")  # a concern with a resident's name but no title
     expect_waiting(page, 1)
 
@@ -299,15 +300,7 @@ def test_a_refused_visit_is_kept_with_the_message_and_corrected(app, world, live
 
 def test_a_status_changed_offline_meets_another_change(app, world, live_server, phone, factory, shot):
     concern = assigned_concern(app, factory, world)
-    page = phone.open()
-    sign_in(page, live_server)
-    page.goto(f"{live_server}/offline/concerns")
-    wait_for_shell(page)
-    expect(page.locator("#offline-concerns > li")).to_have_count(1)
-
-    phone.offline()
-    page.reload()
-    page.locator(f"#offline-concerns a[href='#concern-{concern}']").click()
+    page = open_kept_concern(phone, live_server, concern)
     expect(page.locator("#offline-concern-facts")).to_contain_text("Lò Thị Dung")
     shot(page, "offline-concern")
     page.locator("#offline-status").select_option("in_progress")
@@ -387,12 +380,7 @@ def test_signing_out_warns_and_leaves_nothing_personal(app, world, live_server, 
 
 
 def test_a_session_that_ended_offline_keeps_everything(app, world, live_server, phone):
-    page = phone.open()
-    sign_in(page, live_server)
-    page.goto(f"{live_server}/visits/new")
-    wait_for_shell(page)
-    phone.offline()
-    page.reload()
+    page = visit_form_offline(phone, live_server)
     log_visit(page, world, "Hết phiên", "Hết phiên")
     expect_waiting(page, 1)
     # The session ends while the phone has no signal (signed out everywhere from another device).
